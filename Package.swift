@@ -17,11 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // compute: tensors and kernels (oneDNN for convolution and matmul, C/OpenMP for the rest)
-        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        // compute: tensors and kernels (oneDNN for convolution and matmul, C with OpenMP for the rest;
+        // both share libgomp's thread pool, so neither spins against the other)
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: nativeC,
-                linkerSettings: [.linkedLibrary("gomp"), .linkedLibrary("m")]),
-        .target(name: "SDCompute", dependencies: ["CDNNL", "CKernels"], swiftSettings: nativeSwift),
+                linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp"), .linkedLibrary("m")]),
+        .target(name: "SDCompute", dependencies: ["CKernels"], swiftSettings: nativeSwift),
         // weights: file formats and checkpoint name mapping
         .target(name: "SDWeights", swiftSettings: nativeSwift),
         // models: tokenizer, text encoder, U-Net, VAE

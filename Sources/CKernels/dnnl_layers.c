@@ -1,0 +1,303 @@
+// oneDNN-backed convolution and fully connected layers. Each layer keeps one copy of its weights
+// in the layout oneDNN picked and a small cache of primitives keyed by input geometry, so the
+// denoising loop creates nothing after its first step.
+#include "CKernels.h"
+#include <oneapi/dnnl/dnnl.h>
+#include <stdlib.h>
+#include <string.h>
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+
+static int ensure_engine(void) {
+    if (engine) return 0;
+    if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success) return -1;
+    if (dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) != dnnl_success) return -1;
+    return 0;
+}
+
+/// Reorders `src` (described by `from`) into a newly allocated memory described by `to`.
+static dnnl_memory_t reorder_new(dnnl_memory_t src, const dnnl_memory_desc_t *from,
+                                 const dnnl_memory_desc_t *to) {
+    dnnl_memory_t dst = NULL;
+    if (dnnl_memory_create(&dst, to, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return NULL;
+    dnnl_primitive_desc_t rpd = NULL;
+    dnnl_primitive_t r = NULL;
+    int ok = dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, NULL) == dnnl_success &&
+             dnnl_primitive_create(&r, rpd) == dnnl_success;
+    if (ok) {
+        dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+        ok = dnnl_primitive_execute(r, stream, 2, args) == dnnl_success &&
+             dnnl_stream_wait(stream) == dnnl_success;
+    }
+    if (r) dnnl_primitive_destroy(r);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (!ok) {
+        dnnl_memory_destroy(dst);
+        return NULL;
+    }
+    return dst;
+}
+
+/// Weights held in exactly one layout at a time; a primitive wanting another layout gets a reorder
+/// of the current copy, which then replaces it (layers see one geometry family in practice).
+typedef struct {
+    dnnl_memory_desc_t md;
+    dnnl_memory_t mem;
+} packed_weights;
+
+static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
+    if (dnnl_memory_desc_equal(&w->md, want)) return 0;
+    dnnl_memory_t m = reorder_new(w->mem, &w->md, want);
+    if (!m) return -1;
+    dnnl_memory_destroy(w->mem);
+    w->mem = m;
+    w->md = *want;
+    return 0;
+}
+
+static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag,
+                        const float *data) {
+    if (dnnl_memory_desc_init_by_tag(&w->md, ndims, dims, dnnl_f32, tag) != dnnl_success) return -1;
+    if (dnnl_memory_create(&w->mem, &w->md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return -1;
+    void *handle = NULL;
+    dnnl_memory_get_data_handle(w->mem, &handle);
+    memcpy(handle, data, dnnl_memory_desc_get_size(&w->md));
+    return 0;
+}
+
+typedef struct {
+    int64_t key[3];
+    int accumulate;
+    dnnl_primitive_t prim;
+    dnnl_memory_desc_t weights_md;
+    dnnl_memory_t src, dst;
+} cache_entry;
+
+#define CACHE_SLOTS 8
+
+typedef struct {
+    cache_entry slots[CACHE_SLOTS];
+    int used, next;
+} prim_cache;
+
+static cache_entry *cache_find(prim_cache *c, const int64_t key[3], int accumulate) {
+    for (int i = 0; i < c->used; i++) {
+        cache_entry *e = &c->slots[i];
+        if (e->accumulate == accumulate && memcmp(e->key, key, sizeof(e->key)) == 0) return e;
+    }
+    return NULL;
+}
+
+static void entry_clear(cache_entry *e) {
+    if (e->prim) dnnl_primitive_destroy(e->prim);
+    if (e->src) dnnl_memory_destroy(e->src);
+    if (e->dst) dnnl_memory_destroy(e->dst);
+    memset(e, 0, sizeof(*e));
+}
+
+static cache_entry *cache_slot(prim_cache *c) {
+    cache_entry *e;
+    if (c->used < CACHE_SLOTS) {
+        e = &c->slots[c->used++];
+    } else {
+        e = &c->slots[c->next];
+        c->next = (c->next + 1) % CACHE_SLOTS;
+        entry_clear(e);
+    }
+    return e;
+}
+
+static void cache_clear(prim_cache *c) {
+    for (int i = 0; i < c->used; i++) entry_clear(&c->slots[i]);
+    c->used = 0;
+}
+
+/// Creates primitive, src/dst memories (no buffers) and records the weights layout it wants.
+static int entry_build(cache_entry *e, dnnl_primitive_desc_t pd) {
+    const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *dmd = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    if (!wmd || !smd || !dmd) return -1;
+    e->weights_md = *wmd;
+    if (dnnl_primitive_create(&e->prim, pd) != dnnl_success) return -1;
+    if (dnnl_memory_create(&e->src, smd, engine, DNNL_MEMORY_NONE) != dnnl_success) return -1;
+    if (dnnl_memory_create(&e->dst, dmd, engine, DNNL_MEMORY_NONE) != dnnl_success) return -1;
+    return 0;
+}
+
+static dnnl_primitive_attr_t make_attr(int accumulate) {
+    dnnl_primitive_attr_t attr = NULL;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success) return NULL;
+    if (accumulate) {
+        dnnl_post_ops_t po = NULL;
+        dnnl_post_ops_create(&po);
+        dnnl_post_ops_append_sum(po, 1.0f);
+        dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+    }
+    return attr;
+}
+
+static int run(cache_entry *e, packed_weights *w, dnnl_memory_t bias, const float *src, float *dst) {
+    if (weights_for(w, &e->weights_md) != 0) return -1;
+    dnnl_memory_set_data_handle(e->src, (void *)src);
+    dnnl_memory_set_data_handle(e->dst, dst);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, w->mem}, {DNNL_ARG_DST, e->dst},
+                               {DNNL_ARG_BIAS, bias}};
+    if (dnnl_primitive_execute(e->prim, stream, bias ? 4 : 3, args) != dnnl_success) return -1;
+    return dnnl_stream_wait(stream) == dnnl_success ? 0 : -1;
+}
+
+// MARK: convolution
+
+struct sd_conv {
+    int64_t ic, oc, kh, kw, stride, pt, pl, pb, pr;
+    packed_weights w;
+    dnnl_memory_desc_t bias_md;
+    dnnl_memory_t bias;
+    prim_cache cache;
+};
+
+sd_conv *sd_conv_create(int64_t ic, int64_t oc, int64_t kh, int64_t kw, int64_t stride, int64_t pt,
+                        int64_t pl, int64_t pb, int64_t pr, const float *weights, const float *bias) {
+    if (ensure_engine() != 0 || ic <= 0 || oc <= 0 || kh <= 0 || kw <= 0 || stride <= 0) return NULL;
+    sd_conv *c = calloc(1, sizeof(sd_conv));
+    if (!c) return NULL;
+    *c = (sd_conv){.ic = ic, .oc = oc, .kh = kh, .kw = kw, .stride = stride, .pt = pt, .pl = pl, .pb = pb, .pr = pr};
+    dnnl_dims_t wd = {oc, ic, kh, kw};
+    if (init_weights(&c->w, 4, wd, dnnl_oihw, weights) != 0) goto fail;
+    if (bias) {
+        dnnl_dims_t bd = {oc};
+        dnnl_memory_desc_init_by_tag(&c->bias_md, 1, bd, dnnl_f32, dnnl_x);
+        if (dnnl_memory_create(&c->bias, &c->bias_md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) goto fail;
+        void *h = NULL;
+        dnnl_memory_get_data_handle(c->bias, &h);
+        memcpy(h, bias, (size_t)oc * sizeof(float));
+    }
+    return c;
+fail:
+    sd_conv_destroy(c);
+    return NULL;
+}
+
+void sd_conv_destroy(sd_conv *c) {
+    if (!c) return;
+    cache_clear(&c->cache);
+    if (c->w.mem) dnnl_memory_destroy(c->w.mem);
+    if (c->bias) dnnl_memory_destroy(c->bias);
+    free(c);
+}
+
+int64_t sd_conv_out_size(const sd_conv *c, int64_t size, int vertical) {
+    int64_t k = vertical ? c->kh : c->kw;
+    int64_t pad = vertical ? c->pt + c->pb : c->pl + c->pr;
+    int64_t span = size + pad - k;
+    return span < 0 ? -1 : span / c->stride + 1;
+}
+
+int sd_conv_forward(sd_conv *c, int64_t n, int64_t h, int64_t w, const float *src, float *dst,
+                    int accumulate) {
+    int64_t oh = sd_conv_out_size(c, h, 1), ow = sd_conv_out_size(c, w, 0);
+    if (oh <= 0 || ow <= 0 || n <= 0) return -1;
+    int64_t key[3] = {n, h, w};
+    cache_entry *e = cache_find(&c->cache, key, accumulate);
+    if (!e) {
+        dnnl_memory_desc_t smd, wmd, dmd;
+        dnnl_dims_t sd = {n, c->ic, h, w}, wd = {c->oc, c->ic, c->kh, c->kw}, dd = {n, c->oc, oh, ow};
+        dnnl_memory_desc_init_by_tag(&smd, 4, sd, dnnl_f32, dnnl_nhwc);
+        dnnl_memory_desc_init_by_tag(&wmd, 4, wd, dnnl_f32, dnnl_format_tag_any);
+        dnnl_memory_desc_init_by_tag(&dmd, 4, dd, dnnl_f32, dnnl_nhwc);
+        dnnl_dims_t strides = {c->stride, c->stride}, pl = {c->pt, c->pl}, pr = {c->pb, c->pr};
+        dnnl_convolution_desc_t cd;
+        if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
+                                               c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) != dnnl_success)
+            return -1;
+        dnnl_primitive_attr_t attr = make_attr(accumulate);
+        dnnl_primitive_desc_t pd = NULL;
+        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &cd, attr, engine, NULL);
+        dnnl_primitive_attr_destroy(attr);
+        if (st != dnnl_success) return -1;
+        e = cache_slot(&c->cache);
+        memcpy(e->key, key, sizeof(key));
+        e->accumulate = accumulate;
+        int bad = entry_build(e, pd);
+        dnnl_primitive_desc_destroy(pd);
+        if (bad) {
+            entry_clear(e);
+            return -1;
+        }
+    }
+    return run(e, &c->w, c->bias, src, dst);
+}
+
+// MARK: fully connected
+
+struct sd_linear {
+    int64_t in, out;
+    packed_weights w;
+    dnnl_memory_desc_t bias_md;
+    dnnl_memory_t bias;
+    prim_cache cache;
+};
+
+sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const float *bias) {
+    if (ensure_engine() != 0 || in <= 0 || out <= 0) return NULL;
+    sd_linear *l = calloc(1, sizeof(sd_linear));
+    if (!l) return NULL;
+    l->in = in;
+    l->out = out;
+    // PyTorch's [out, in] row-major matrix is the [in, out] weight oneDNN wants, transposed ("ba").
+    dnnl_dims_t wd = {in, out};
+    if (init_weights(&l->w, 2, wd, dnnl_ba, weights) != 0) goto fail;
+    if (bias) {
+        dnnl_dims_t bd = {1, out};
+        dnnl_memory_desc_init_by_tag(&l->bias_md, 2, bd, dnnl_f32, dnnl_ab);
+        if (dnnl_memory_create(&l->bias, &l->bias_md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) goto fail;
+        void *h = NULL;
+        dnnl_memory_get_data_handle(l->bias, &h);
+        memcpy(h, bias, (size_t)out * sizeof(float));
+    }
+    return l;
+fail:
+    sd_linear_destroy(l);
+    return NULL;
+}
+
+void sd_linear_destroy(sd_linear *l) {
+    if (!l) return;
+    cache_clear(&l->cache);
+    if (l->w.mem) dnnl_memory_destroy(l->w.mem);
+    if (l->bias) dnnl_memory_destroy(l->bias);
+    free(l);
+}
+
+int sd_linear_forward(sd_linear *l, int64_t rows, const float *src, float *dst, int accumulate) {
+    if (rows <= 0) return -1;
+    int64_t key[3] = {rows, 0, 0};
+    cache_entry *e = cache_find(&l->cache, key, accumulate);
+    if (!e) {
+        dnnl_memory_desc_t smd, wmd, dmd;
+        dnnl_dims_t sd = {rows, l->in}, wd = {l->in, l->out}, dd = {rows, l->out};
+        dnnl_memory_desc_init_by_tag(&smd, 2, sd, dnnl_f32, dnnl_ab);
+        dnnl_memory_desc_init_by_tag(&wmd, 2, wd, dnnl_f32, dnnl_format_tag_any);
+        dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab);
+        dnnl_matmul_desc_t md;
+        if (dnnl_matmul_desc_init(&md, &smd, &wmd, l->bias ? &l->bias_md : NULL, &dmd) != dnnl_success) return -1;
+        dnnl_primitive_attr_t attr = make_attr(accumulate);
+        dnnl_primitive_desc_t pd = NULL;
+        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &md, attr, engine, NULL);
+        dnnl_primitive_attr_destroy(attr);
+        if (st != dnnl_success) return -1;
+        e = cache_slot(&l->cache);
+        memcpy(e->key, key, sizeof(key));
+        e->accumulate = accumulate;
+        int bad = entry_build(e, pd);
+        dnnl_primitive_desc_destroy(pd);
+        if (bad) {
+            entry_clear(e);
+            return -1;
+        }
+    }
+    return run(e, &l->w, l->bias, src, dst);
+}

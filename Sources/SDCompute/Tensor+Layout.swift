@@ -1,0 +1,78 @@
+import CKernels
+
+extension Tensor {
+    /// Nearest-neighbour 2x upsampling of an NHWC tensor.
+    public func upsampledNearest2x() throws -> Tensor {
+        guard rank == 4 else { throw ComputeError.shapeMismatch("upsample expects NHWC, got \(shape)") }
+        let out = Tensor(shape: [shape[0], shape[1] * 2, shape[2] * 2, shape[3]])
+        sd_upsample_nearest2x(data, out.data, Int64(shape[0]), Int64(shape[1]), Int64(shape[2]), Int64(shape[3]))
+        return out
+    }
+
+    /// Concatenation along the channel (last) dimension.
+    public func concatenatingChannels(_ other: Tensor) throws -> Tensor {
+        guard rank == other.rank, shape.dropLast() == other.shape.dropLast(), let ca = shape.last,
+              let cb = other.shape.last else {
+            throw ComputeError.shapeMismatch("concat \(shape) and \(other.shape)")
+        }
+        let out = Tensor(shape: Array(shape.dropLast()) + [ca + cb])
+        sd_concat_channels(data, Int64(ca), other.data, Int64(cb), out.data, Int64(count / max(ca, 1)))
+        return out
+    }
+
+    /// Converts PyTorch's NCHW to this engine's NHWC.
+    public func nchwToNHWC() throws -> Tensor {
+        guard rank == 4 else { throw ComputeError.shapeMismatch("expected NCHW, got \(shape)") }
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let out = Tensor(shape: [n, h, w, c])
+        sd_nchw_to_nhwc(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w))
+        return out
+    }
+
+    /// Converts NHWC back to PyTorch's NCHW.
+    public func nhwcToNCHW() throws -> Tensor {
+        guard rank == 4 else { throw ComputeError.shapeMismatch("expected NHWC, got \(shape)") }
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        let out = Tensor(shape: [n, c, h, w])
+        sd_nhwc_to_nchw(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w))
+        return out
+    }
+
+    /// Rows [start, start+length) of the first dimension, copied.
+    public func slice(batch start: Int, count length: Int) -> Tensor {
+        let per = count / max(shape[0], 1)
+        let out = Tensor(shape: [length] + shape.dropFirst())
+        out.data.update(from: data + start * per, count: length * per)
+        return out
+    }
+
+    /// Concatenation along the first (batch) dimension.
+    public static func concatenatingBatches(_ parts: [Tensor]) throws -> Tensor {
+        guard let first = parts.first, parts.allSatisfy({ $0.shape.dropFirst() == first.shape.dropFirst() }) else {
+            throw ComputeError.shapeMismatch("batch concat of \(parts.map(\.shape))")
+        }
+        let out = Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }] + first.shape.dropFirst())
+        var offset = 0
+        for p in parts {
+            (out.data + offset).update(from: p.data, count: p.count)
+            offset += p.count
+        }
+        return out
+    }
+}
+
+extension Tensor {
+    /// Channels `range` of a channels-last tensor, copied.
+    public func channelSlice(_ range: Range<Int>) throws -> Tensor {
+        guard let c = shape.last, range.lowerBound >= 0, range.upperBound <= c else {
+            throw ComputeError.shapeMismatch("channels \(range) of \(shape)")
+        }
+        let width = range.count
+        let rows = count / max(c, 1)
+        let out = Tensor(shape: Array(shape.dropLast()) + [width])
+        for r in 0..<rows {
+            (out.data + r * width).update(from: data + r * c + range.lowerBound, count: width)
+        }
+        return out
+    }
+}

@@ -1,0 +1,1 @@
+/// Tokenizer, text encoders, U-Net and VAE.
