@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import SDCompute
+import SDCompute
 
 /// Each kernel against a straightforward double-precision implementation of its definition.
 final class KernelTests: XCTestCase {
