@@ -1,0 +1,112 @@
+import SDCompute
+import SDWeights
+
+/// Reads a model's parameters by diffusers name from a `WeightStore`, checks every shape against
+/// what the configuration implies, and records which names were consumed so that leftovers
+/// (a checkpoint for another architecture) are reported instead of silently ignored.
+final class ParameterLoader {
+    private final class Ledger { var used: Set<String> = [] }
+
+    let store: WeightStore
+    let prefix: String
+    private let ledger: Ledger
+
+    init(store: WeightStore, prefix: String = "") {
+        self.store = store
+        self.prefix = prefix
+        ledger = Ledger()
+    }
+
+    private init(store: WeightStore, prefix: String, ledger: Ledger) {
+        self.store = store
+        self.prefix = prefix
+        self.ledger = ledger
+    }
+
+    /// A loader whose names are relative to `component` (e.g. "down_blocks.0").
+    func scoped(_ component: String) -> ParameterLoader {
+        ParameterLoader(store: store, prefix: path(component), ledger: ledger)
+    }
+
+    func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
+
+    func contains(_ name: String) -> Bool { store.contains(path(name)) }
+
+    func shape(_ name: String) throws -> [Int] { try store.tensor(path(name)).shape }
+
+    /// The parameter as float32, after checking it has `shape` (-1 matches any size).
+    func tensor(_ name: String, shape expected: [Int]) throws -> Tensor {
+        let full = path(name)
+        let stored = try store.tensor(full)
+        let matches = stored.shape.count == expected.count
+            && zip(stored.shape, expected).allSatisfy { $1 < 0 || $0 == $1 }
+        guard matches else {
+            throw WeightsError.shapeMismatch(name: full, expected: expected, got: stored.shape, source: stored.source)
+        }
+        let t = Tensor(shape: stored.shape)
+        try stored.copyFloats(into: t.data)
+        ledger.used.insert(full)
+        return t
+    }
+
+    func floats(_ name: String, count: Int) throws -> [Float] {
+        try tensor(name, shape: [count]).array
+    }
+
+    func conv(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int = 1,
+              padding: (top: Int, left: Int, bottom: Int, right: Int)? = nil, bias: Bool = true) throws -> Conv2D {
+        let w = try tensor(name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
+        let b = bias ? try tensor(name + ".bias", shape: [outChannels]) : nil
+        let p = kernel / 2
+        return try Conv2D(weight: w, bias: b, stride: stride, padding: padding ?? (p, p, p, p))
+    }
+
+    func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> Linear {
+        let w = try tensor(name + ".weight", shape: [outFeatures, inFeatures])
+        let b = bias ? try tensor(name + ".bias", shape: [outFeatures]) : nil
+        return try Linear(weight: w, bias: b)
+    }
+
+    /// A linear layer from a 1x1 convolution's or a linear layer's weights, whichever the file has
+    /// (SD1 uses 1x1 convs where SD2 uses linear projections; on NHWC data they are the same).
+    func projection(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
+        let rank = try shape(name + ".weight").count
+        let w = try tensor(name + ".weight", shape: rank == 4 ? [outFeatures, inFeatures, 1, 1] : [outFeatures, inFeatures])
+        let b = try tensor(name + ".bias", shape: [outFeatures])
+        return try Linear(weight: w.reshaped([outFeatures, inFeatures]), bias: b)
+    }
+
+    /// Several linear layers fused into one matmul by stacking their weights (e.g. Q, K and V).
+    func fusedLinear(_ names: [String], in inFeatures: Int, out outFeatures: Int, bias: Bool) throws -> Linear {
+        let w = Tensor(shape: [outFeatures * names.count, inFeatures])
+        let b = bias ? Tensor(shape: [outFeatures * names.count]) : nil
+        for (i, name) in names.enumerated() {
+            let part = try tensor(name + ".weight", shape: [outFeatures, inFeatures])
+            (w.data + i * part.count).update(from: part.data, count: part.count)
+            if let b {
+                let pb = try tensor(name + ".bias", shape: [outFeatures])
+                (b.data + i * outFeatures).update(from: pb.data, count: outFeatures)
+            }
+        }
+        return try Linear(weight: w, bias: b)
+    }
+
+    func groupNorm(_ name: String, groups: Int, channels: Int, eps: Float) throws -> GroupNorm {
+        try GroupNorm(groups: groups, eps: eps, gamma: floats(name + ".weight", count: channels),
+                      beta: floats(name + ".bias", count: channels))
+    }
+
+    func layerNorm(_ name: String, channels: Int, eps: Float) throws -> LayerNorm {
+        try LayerNorm(eps: eps, gamma: floats(name + ".weight", count: channels),
+                      beta: floats(name + ".bias", count: channels))
+    }
+
+    /// Fails when the store holds parameters under this loader's prefix that no layer consumed.
+    func checkAllConsumed(ignoring ignorable: (String) -> Bool = { _ in false }) throws {
+        let mine = store.names.filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }
+        let unused = mine.filter { !ledger.used.contains($0) && !ignorable($0) }.sorted()
+        if !unused.isEmpty {
+            throw WeightsError.unknownTensors(names: unused, source: store.source)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-/// Tokenizer, text encoders, U-Net and VAE.

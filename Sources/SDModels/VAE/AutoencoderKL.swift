@@ -1,0 +1,43 @@
+import SDCompute
+import SDWeights
+
+/// diffusers' AutoencoderKL: SD's VAE (4 levels, scaling 0.18215) and the x4 upscaler's
+/// (3 levels, scaling 0.08333). NHWC in and out.
+public final class AutoencoderKL {
+    public let config: AutoencoderKLConfig
+    let encoder: VAEEncoder
+    let decoder: VAEDecoder
+    let quantConv: Conv2D
+    let postQuantConv: Conv2D
+
+    public init(config: AutoencoderKLConfig, weights: WeightStore) throws {
+        self.config = config
+        let p = ParameterLoader(store: weights)
+        let latent = config.latentChannels
+        encoder = try VAEEncoder(p.scoped("encoder"), inChannels: config.inChannels, latentChannels: latent,
+                                 channels: config.blockOutChannels, layers: config.layersPerBlock, groups: config.normNumGroups)
+        decoder = try VAEDecoder(p.scoped("decoder"), latentChannels: latent, outChannels: config.outChannels,
+                                 channels: config.blockOutChannels, layers: config.layersPerBlock, groups: config.normNumGroups)
+        quantConv = try p.conv("quant_conv", in: 2 * latent, out: 2 * latent, kernel: 1)
+        postQuantConv = try p.conv("post_quant_conv", in: latent, out: latent, kernel: 1)
+        try p.checkAllConsumed()
+    }
+
+    /// Spatial reduction factor between image and latents (8 for SD, 4 for the upscaler's VAE).
+    public var downscale: Int { 1 << (config.blockOutChannels.count - 1) }
+
+    /// The posterior's mean and log-variance (clamped to [-30, 20] as diffusers does) for an NHWC
+    /// image in [-1, 1].
+    public func encode(_ image: Tensor) throws -> (mean: Tensor, logvar: Tensor) {
+        let moments = try quantConv(encoder(image))
+        let latent = config.latentChannels
+        let logvar = try moments.channelSlice(latent..<(2 * latent))
+        for i in 0..<logvar.count { logvar.data[i] = min(max(logvar.data[i], -30), 20) }
+        return (try moments.channelSlice(0..<latent), logvar)
+    }
+
+    /// The image (NHWC, nominally [-1, 1], unclamped) for unscaled latents.
+    public func decode(_ latents: Tensor) throws -> Tensor {
+        try decoder(postQuantConv(latents))
+    }
+}
