@@ -25,6 +25,7 @@ public enum Attention {
         sd_attention(q.pointer, Int64(q.stride), k.pointer, Int64(k.stride), v.pointer, Int64(v.stride),
                      out.data, Int64(heads * headDim), Int64(batch), Int64(heads), Int64(queryLength),
                      Int64(keyLength), Int64(headDim), 1 / Float(headDim).squareRoot(), causal ? 1 : 0)
+        FlopCounter.add(4 * Double(batch * heads) * Double(queryLength) * Double(keyLength * headDim))
         return out
     }
 }

@@ -5,6 +5,7 @@ import CKernels
 public final class Conv2D: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
+    private let kernelArea: Int
     private let handle: OpaquePointer
 
     /// `padding` is (top, left, bottom, right), which also covers diffusers' asymmetric (0, 1)
@@ -17,6 +18,7 @@ public final class Conv2D: @unchecked Sendable {
         }
         outChannels = weight.shape[0]
         inChannels = weight.shape[1]
+        kernelArea = weight.shape[2] * weight.shape[3]
         guard let h = sd_conv_create(Int64(inChannels), Int64(outChannels), Int64(weight.shape[2]),
                                      Int64(weight.shape[3]), Int64(stride), Int64(padding.top),
                                      Int64(padding.left), Int64(padding.bottom), Int64(padding.right),
@@ -61,5 +63,6 @@ public final class Conv2D: @unchecked Sendable {
         let status = sd_conv_forward(handle, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]),
                                      x.data, out.data, accumulate ? 1 : 0)
         guard status == 0 else { throw ComputeError.primitiveFailed("convolution on \(x.shape)") }
+        FlopCounter.add(2 * Double(out.count) * Double(inChannels * kernelArea))
     }
 }

@@ -47,5 +47,6 @@ public final class Linear: @unchecked Sendable {
         guard sd_linear_forward(handle, Int64(rows), x.data, out.data, accumulate ? 1 : 0) == 0 else {
             throw ComputeError.primitiveFailed("linear \(inFeatures)->\(outFeatures) on \(x.shape)")
         }
+        FlopCounter.add(2 * Double(rows) * Double(inFeatures * outFeatures))
     }
 }

@@ -83,6 +83,11 @@ void sd_nhwc_to_nchw(const float *src, float *dst, int64_t n, int64_t c, int64_t
 /// IEEE half -> float conversion.
 void sd_f16_to_f32(const uint16_t *src, float *dst, int64_t count);
 
+// MARK: measurement
+
+/// float32 FMA throughput of all threads together, in GFLOP/s, measured for `seconds`.
+double sd_measure_fma_peak_gflops(double seconds);
+
 #ifdef __cplusplus
 }
 #endif

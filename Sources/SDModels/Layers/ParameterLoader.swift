@@ -4,20 +4,25 @@ import SDWeights
 /// Reads a model's parameters by diffusers name from a `WeightStore`, checks every shape against
 /// what the configuration implies, and records which names were consumed so that leftovers
 /// (a checkpoint for another architecture) are reported instead of silently ignored.
+/// Without a store it synthesises random parameters of the expected shapes, which is how
+/// `sd bench` builds real-size models without a checkpoint.
 final class ParameterLoader {
-    private final class Ledger { var used: Set<String> = [] }
+    private final class Ledger {
+        var used: Set<String> = []
+        var random = RandomParameters()
+    }
 
-    let store: WeightStore
+    let store: WeightStore?
     let prefix: String
     private let ledger: Ledger
 
-    init(store: WeightStore, prefix: String = "") {
+    init(store: WeightStore?, prefix: String = "") {
         self.store = store
         self.prefix = prefix
         ledger = Ledger()
     }
 
-    private init(store: WeightStore, prefix: String, ledger: Ledger) {
+    private init(store: WeightStore?, prefix: String, ledger: Ledger) {
         self.store = store
         self.prefix = prefix
         self.ledger = ledger
@@ -30,13 +35,10 @@ final class ParameterLoader {
 
     func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
 
-    func contains(_ name: String) -> Bool { store.contains(path(name)) }
-
-    func shape(_ name: String) throws -> [Int] { try store.tensor(path(name)).shape }
-
     /// The parameter as float32, after checking it has `shape` (-1 matches any size).
     func tensor(_ name: String, shape expected: [Int]) throws -> Tensor {
         let full = path(name)
+        guard let store else { return ledger.random.tensor(named: full, shape: expected) }
         let stored = try store.tensor(full)
         let matches = stored.shape.count == expected.count
             && zip(stored.shape, expected).allSatisfy { $1 < 0 || $0 == $1 }
@@ -70,7 +72,7 @@ final class ParameterLoader {
     /// A linear layer from a 1x1 convolution's or a linear layer's weights, whichever the file has
     /// (SD1 uses 1x1 convs where SD2 uses linear projections; on NHWC data they are the same).
     func projection(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Linear {
-        let rank = try shape(name + ".weight").count
+        let rank = try store?.tensor(path(name + ".weight")).shape.count ?? 2
         let w = try tensor(name + ".weight", shape: rank == 4 ? [outFeatures, inFeatures, 1, 1] : [outFeatures, inFeatures])
         let b = try tensor(name + ".bias", shape: [outFeatures])
         return try Linear(weight: w.reshaped([outFeatures, inFeatures]), bias: b)
@@ -103,6 +105,7 @@ final class ParameterLoader {
 
     /// Fails when the store holds parameters under this loader's prefix that no layer consumed.
     func checkAllConsumed(ignoring ignorable: (String) -> Bool = { _ in false }) throws {
+        guard let store else { return }
         let mine = store.names.filter { prefix.isEmpty || $0.hasPrefix(prefix + ".") }
         let unused = mine.filter { !ledger.used.contains($0) && !ignorable($0) }.sorted()
         if !unused.isEmpty {

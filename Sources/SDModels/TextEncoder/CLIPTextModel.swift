@@ -11,7 +11,8 @@ public final class CLIPTextModel {
     let layers: [CLIPEncoderLayer]
     let finalNorm: LayerNorm
 
-    public init(config: CLIPTextConfig, weights: WeightStore) throws {
+    /// `weights` nil builds the model with random parameters (for `sd bench`).
+    public init(config: CLIPTextConfig, weights: WeightStore?) throws {
         self.config = config
         guard let activation = Activation(configName: config.hiddenAct) else {
             throw WeightsError.badConfig(path: "text_encoder", detail: "unsupported hidden_act \(config.hiddenAct)")
@@ -28,6 +29,8 @@ public final class CLIPTextModel {
         finalNorm = try p.layerNorm("final_layer_norm", channels: width, eps: eps)
         // position_ids is a buffer older transformers versions saved with the weights.
         try p.checkAllConsumed(ignoring: { $0.hasSuffix("position_ids") })
+        // Weight tensors were copied into the layers; their staging buffers are not reused.
+        BufferPool.shared.trim()
     }
 
     /// Hidden states [N, L, width] for token ids [N][L]. `skipLastLayers` is diffusers'

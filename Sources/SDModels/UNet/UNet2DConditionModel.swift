@@ -16,7 +16,8 @@ public final class UNet2DConditionModel {
     let normOut: GroupNorm
     let convOut: Conv2D
 
-    public init(config: UNet2DConditionConfig, weights: WeightStore) throws {
+    /// `weights` nil builds the model with random parameters (for `sd bench`).
+    public init(config: UNet2DConditionConfig, weights: WeightStore?) throws {
         self.config = config
         let layout = try UNetLayout(config)
         let p = ParameterLoader(store: weights)
@@ -56,6 +57,8 @@ public final class UNet2DConditionModel {
         normOut = try p.groupNorm("conv_norm_out", groups: groups, channels: c0, eps: eps)
         convOut = try p.conv("conv_out", in: c0, out: config.outChannels, kernel: 3)
         try p.checkAllConsumed()
+        // Weight tensors were copied into the layers; their staging buffers are not reused.
+        BufferPool.shared.trim()
     }
 
     /// The noise (or v) prediction for NHWC `sample` [N, H, W, in_channels] at `timesteps` (one per

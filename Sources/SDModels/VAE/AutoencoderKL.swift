@@ -10,7 +10,8 @@ public final class AutoencoderKL {
     let quantConv: Conv2D
     let postQuantConv: Conv2D
 
-    public init(config: AutoencoderKLConfig, weights: WeightStore) throws {
+    /// `weights` nil builds the model with random parameters (for `sd bench`).
+    public init(config: AutoencoderKLConfig, weights: WeightStore?) throws {
         self.config = config
         let p = ParameterLoader(store: weights)
         let latent = config.latentChannels
@@ -21,6 +22,8 @@ public final class AutoencoderKL {
         quantConv = try p.conv("quant_conv", in: 2 * latent, out: 2 * latent, kernel: 1)
         postQuantConv = try p.conv("post_quant_conv", in: latent, out: latent, kernel: 1)
         try p.checkAllConsumed()
+        // Weight tensors were copied into the layers; their staging buffers are not reused.
+        BufferPool.shared.trim()
     }
 
     /// Spatial reduction factor between image and latents (8 for SD, 4 for the upscaler's VAE).

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import SDModels
+import SDPipelines
+
+/// `sd bench`: per-component speed on real-size random-weight models.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time the U-Net, VAE and text encoder at real model sizes (random weights).")
+
+    @Option(help: "Architecture: \(ArchitecturePreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var preset: String = "sd15"
+
+    @Option(help: "Component: unet, vae, text or all.")
+    var component: String = "all"
+
+    @Option(help: "Timed passes after one warm-up pass (the median is reported).")
+    var steps: Int = 3
+
+    func validate() throws {
+        guard ArchitecturePreset(rawValue: preset) != nil else {
+            throw ValidationError("unknown --preset '\(preset)'; known: \(ArchitecturePreset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard Benchmark.Component(rawValue: component) != nil else {
+            throw ValidationError("unknown --component '\(component)'; known: unet, vae, text, all")
+        }
+        guard (1...100).contains(steps) else { throw ValidationError("--steps must be between 1 and 100") }
+    }
+
+    func run() throws {
+        guard let preset = ArchitecturePreset(rawValue: preset), let component = Benchmark.Component(rawValue: component) else {
+            return
+        }
+        let result = try CLIError.wrap {
+            try Benchmark.run(preset: preset, component: component, steps: steps) { Terminal.status($0) }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+}
