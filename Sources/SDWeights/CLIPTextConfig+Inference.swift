@@ -1,0 +1,28 @@
+/// Synthesises a text-encoder config for a single-file checkpoint from the (converted) tensor shapes.
+extension CLIPTextConfig {
+    public static func inferred(from store: WeightStore, family: ModelFamily) throws -> CLIPTextConfig {
+        func shape(_ name: String) throws -> [Int] { try store.tensor(name).shape }
+        var config = CLIPTextConfig()
+        let embedding = try shape("text_model.embeddings.token_embedding.weight")
+        guard embedding.count == 2 else {
+            throw WeightsError.shapeMismatch(name: "text_model.embeddings.token_embedding.weight",
+                                             expected: [config.vocabSize, config.hiddenSize], got: embedding, source: store.source)
+        }
+        config.vocabSize = embedding[0]
+        config.hiddenSize = embedding[1]
+        config.maxPositionEmbeddings = try shape("text_model.embeddings.position_embedding.weight")[0]
+        config.numHiddenLayers = SingleFileConverter.indices(Array(store.tensors.keys), after: "text_model.encoder.layers.").count
+        config.intermediateSize = try shape("text_model.encoder.layers.0.mlp.fc1.weight")[0]
+        // Real CLIP/OpenCLIP text towers use heads of width 64; narrower test models use width 8.
+        config.numAttentionHeads = config.hiddenSize % 64 == 0 ? config.hiddenSize / 64 : max(1, config.hiddenSize / 8)
+        switch family {
+        case .sd1:
+            config.hiddenAct = "quick_gelu"
+            config.projectionDim = config.hiddenSize
+        case .sd2:
+            config.hiddenAct = "gelu"
+            config.projectionDim = 512
+        }
+        return config
+    }
+}
