@@ -13,8 +13,13 @@ extension CLIPTextConfig {
         config.maxPositionEmbeddings = try shape("text_model.embeddings.position_embedding.weight")[0]
         config.numHiddenLayers = SingleFileConverter.indices(Array(store.tensors.keys), after: "text_model.encoder.layers.").count
         config.intermediateSize = try shape("text_model.encoder.layers.0.mlp.fc1.weight")[0]
-        // Real CLIP/OpenCLIP text towers use heads of width 64; narrower test models use width 8.
-        config.numAttentionHeads = config.hiddenSize % 64 == 0 ? config.hiddenSize / 64 : max(1, config.hiddenSize / 8)
+        // Real CLIP/OpenCLIP text towers use heads of width 64. The head count is in no tensor
+        // shape, so other widths need `ModelLoadOptions.configFolder`; one head is a placeholder.
+        config.numAttentionHeads = config.hiddenSize % 64 == 0 ? config.hiddenSize / 64 : 1
+        // The ids the published SD text-encoder configs carry (openai/clip-vit-large-patch14's).
+        config.bosTokenId = 0
+        config.eosTokenId = 2
+        config.padTokenId = 1
         switch family {
         case .sd1:
             config.hiddenAct = "quick_gelu"

@@ -31,20 +31,26 @@ extension ModelCheckpoint {
 
     /// A component folder's weights; a typed error names the folder part that is missing.
     static func componentStore(_ folder: URL, component: String, variant: String?) throws -> WeightStore {
-        let directory = folder.appendingPathComponent(component)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WeightsError.missingComponent(path: folder.path, component: "\(component)/")
-        }
+        let directory = try componentDirectory(folder, component)
         guard let file = weightFile(in: directory, variant: variant) else {
             throw WeightsError.missingComponent(path: folder.path, component: "\(component)/ weights")
         }
         return try WeightStore(contentsOf: file)
     }
 
+    /// `folder/component`, which must be a directory.
+    static func componentDirectory(_ folder: URL, _ component: String) throws -> URL {
+        let directory = folder.appendingPathComponent(component)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw WeightsError.missingComponent(path: folder.path, component: "\(component)/")
+        }
+        return directory
+    }
+
     static func componentConfig<T: Decodable>(_ type: T.Type, _ folder: URL, component: String,
                                              file: String = "config.json") throws -> T {
-        let url = folder.appendingPathComponent(component).appendingPathComponent(file)
+        let url = try componentDirectory(folder, component).appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw WeightsError.missingComponent(path: folder.path, component: "\(component)/\(file)")
         }

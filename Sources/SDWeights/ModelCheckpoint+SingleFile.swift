@@ -65,6 +65,10 @@ extension ModelCheckpoint {
         let configs = try configsForSingleFile(unet: unet, vae: vae, textEncoder: textEncoder, ldm: ldm,
                                                family: family, variant: variant, prediction: prediction,
                                                options: options)
+        if source == .assumed, let named = configs.scheduler?.predictionType, let parsed = PredictionType(diffusersName: named) {
+            prediction = parsed
+            source = .schedulerConfig
+        }
         var lowRes: SchedulerConfig?
         var maxNoise: Int?
         if variant == .upscale {
