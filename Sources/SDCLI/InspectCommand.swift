@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SDModels
 import SDPipelines
 
 /// `sd inspect MODEL`: what the checkpoint is, as JSON.
@@ -12,7 +13,12 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let description = try CLIError.wrap {
             let options = try ModelOptions.parse(["--model", model])
-            return ModelDescription(try options.load())
+            var checkpoint = try options.load()
+            if checkpoint.predictionNeedsProbe {
+                let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet)
+                checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
+            }
+            return ModelDescription(checkpoint)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -6,5 +6,5 @@ struct SDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sd",
         abstract: "Stable Diffusion 1.x/2.x on the CPU, numerically matching diffusers.",
-        subcommands: [InspectCommand.self, TokenizeCommand.self, BenchCommand.self])
+        subcommands: [InspectCommand.self, TokenizeCommand.self, SamplersCommand.self, BenchCommand.self])
 }

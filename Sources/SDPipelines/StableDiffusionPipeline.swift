@@ -7,6 +7,7 @@ import SDWeights
 /// Text-to-image and image-to-image, step for step as diffusers' StableDiffusionPipeline and
 /// StableDiffusionImg2ImgPipeline with a CPU `torch.Generator` seeded the same way.
 public final class StableDiffusionPipeline {
+    /// The checkpoint, its prediction type settled (by A1111's probe if nothing else told it).
     public let checkpoint: ModelCheckpoint
     public let tokenizer: CLIPTokenizer
     let textEncoder: CLIPTextModel
@@ -17,10 +18,10 @@ public final class StableDiffusionPipeline {
         guard checkpoint.variant == .base else {
             throw PipelineError.unsupportedModel("\(checkpoint.variant.rawValue) checkpoints need their own pipeline")
         }
-        self.checkpoint = checkpoint
         tokenizer = try TokenizerLoader.tokenizer(for: checkpoint)
         textEncoder = try CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder)
         unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet)
+        self.checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
         vae = try AutoencoderKL(config: checkpoint.vaeConfig, weights: checkpoint.vae)
     }
 
@@ -29,7 +30,7 @@ public final class StableDiffusionPipeline {
 
     /// The final latents (NCHW, [1, 4, h/8, w/8], before VAE scaling is undone) for one request.
     public func latents(for request: GenerationRequest,
-                        progress: (GenerationProgress) -> Void = { _ in }) throws -> [Float] {
+                        progress: (GenerationProgress) throws -> Void = { _ in }) throws -> [Float] {
         try validate(request)
         var scheduler = try makeScheduler(request.sampler)
         try scheduler.setTimesteps(request.steps)
@@ -68,7 +69,7 @@ public final class StableDiffusionPipeline {
             let prediction = try self.predictNoise(input, timestep: Float(t), context: context, height: h, width: w,
                                                    guidance: guided ? request.guidanceScale : nil)
             done += 1
-            progress(GenerationProgress(step: done, totalSteps: total,
+            try progress(GenerationProgress(step: done, totalSteps: total,
                                         elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
             return prediction
         }
