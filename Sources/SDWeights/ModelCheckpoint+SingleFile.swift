@@ -3,15 +3,20 @@ import Foundation
 /// Loading an original-layout (CompVis/LDM) single-file checkpoint.
 extension ModelCheckpoint {
     static func loadSingleFile(_ url: URL, options: ModelLoadOptions) throws -> ModelCheckpoint {
-        let path = url.path
         let isSafetensors = url.pathExtension.lowercased() == "safetensors"
-        var raw = try WeightStore.readTensors(url)
-
+        let raw = try WeightStore.readTensors(url)
         let ldmURL = options.originalConfig ?? url.deletingPathExtension().appendingPathExtension("yaml")
         let ldm: LDMConfig? = options.originalConfig != nil || FileManager.default.fileExists(atPath: ldmURL.path)
             ? try LDMConfig(contentsOf: ldmURL) : nil
+        return try singleFile(tensors: raw, url: url, format: isSafetensors ? .singleFileSafetensors : .singleFileCkpt,
+                              ldm: ldm, options: options)
+    }
 
-        if options.useEMA { raw = substitutingEMA(raw) }
+    /// Builds the checkpoint from the LDM-named tensors of a single file.
+    static func singleFile(tensors: [StoredTensor], url: URL, format: CheckpointFormat, ldm: LDMConfig?,
+                           options: ModelLoadOptions) throws -> ModelCheckpoint {
+        let path = url.path
+        let raw = options.useEMA ? substitutingEMA(tensors) : tensors
 
         let names = raw.map(\.name)
         func under(_ component: SingleFileNameMap.Component) -> [String] {
@@ -83,7 +88,7 @@ extension ModelCheckpoint {
             maxNoise = ldm?.lowScale?["max_noise_level"]?.int ?? 350
         }
         return ModelCheckpoint(
-            url: url, format: isSafetensors ? .singleFileSafetensors : .singleFileCkpt,
+            url: url, format: format,
             family: family, variant: variant, prediction: prediction, predictionSource: source,
             unet: unet, vae: vae, textEncoder: textEncoder, extraComponents: extras,
             unetConfig: configs.unet, vaeConfig: configs.vae, textEncoderConfig: configs.text,

@@ -49,13 +49,13 @@ extension UNet2DConditionConfig {
             config.onlyCrossAttention = only.contains(true) ? .many(only) : .one(false)
         }
 
-        // Heads: LDM gives either a head count or a head width; without a config, SD1 uses 8 heads
-        // and SD2 heads of width 64.
+        // Heads: LDM gives either a head count or a head width; without a config, SD1 and the x4
+        // upscaler use 8 heads, SD2 heads of width 64.
         if let headChannels = params?["num_head_channels"]?.int, headChannels > 0 {
             config.attentionHeadDim = .many(config.blockOutChannels.map { max(1, $0 / headChannels) })
         } else if let heads = params?["num_heads"]?.int, heads > 0 {
             config.attentionHeadDim = .one(heads)
-        } else if family == .sd2 {
+        } else if family == .sd2 && variant != .upscale {
             config.attentionHeadDim = .many(config.blockOutChannels.map { max(1, $0 / 64) })
         } else {
             config.attentionHeadDim = .one(8)
