@@ -11,6 +11,8 @@ Tests/Fixtures/weights/:
   tensors.safetensors  the same state dict (contiguous copies) via safetensors.torch.save_file.
   legacy.pt            the same state dict saved with _use_new_zipfile_serialization=False.
   evil.ckpt            a zip checkpoint whose data.pkl calls os.system (must be refused).
+  pickle-protocol{0..5}.pkl  one plain-data object pickled with every protocol (opcode coverage),
+  pickle-expected.txt  and its canonical rendering (see canonical()), which the Swift test reproduces.
 """
 import collections
 import io
@@ -136,6 +138,25 @@ def write_legacy(sd, path):
         assert torch.equal(loaded[name], tensor), name
 
 
+def canonical(value):
+    """A rendering both sides can produce: Python literals, bytes as b:<hex>, dict keys in order."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + value + "'"
+    if isinstance(value, bytes):
+        return "b:" + value.hex()
+    if isinstance(value, tuple):
+        return "(" + ", ".join(canonical(v) for v in value) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(canonical(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(canonical(k) + ": " + canonical(v) for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
 def main():
     sd = state_dict()
     callback = lightning_class()
@@ -160,6 +181,23 @@ def main():
         info = zipfile.ZipInfo("evil/data.pkl", date_time=(2020, 1, 1, 0, 0, 0))
         archive.writestr(info, payload)
         archive.writestr(zipfile.ZipInfo("evil/version", date_time=(2020, 1, 1, 0, 0, 0)), "3\n")
+
+    shared = [1, 2]
+    value = {
+        "ints": [0, 1, -1, 255, 256, 65535, 65536, -2**31, 2**31 - 1, 2**31, -2**63, 2**63 - 1, 2**70, -2**70],
+        "floats": [0.5, -1.25e-300, 3.0e300],
+        "text": ["", "ascii", "unicodé ✓"],
+        "bytes": b"\x00\xff",
+        "flags": (True, False, None),
+        "tuples": ((), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4)),
+        "shared": (shared, shared),
+        "nested": {"a": {"b": [{"c": 1}]}},
+    }
+    with open(os.path.join(OUT, "pickle-expected.txt"), "w") as handle:
+        handle.write(canonical(value) + "\n")
+    for protocol in range(6):
+        with open(os.path.join(OUT, f"pickle-protocol{protocol}.pkl"), "wb") as handle:
+            handle.write(pickle.dumps(value, protocol=protocol))
 
     for name in sorted(os.listdir(OUT)):
         print(f"{name}: {os.path.getsize(os.path.join(OUT, name))} bytes")

@@ -3,6 +3,8 @@
 public enum PickleGlobal: Sendable {
     case orderedDict
     case set
+    /// `_codecs.encode(text, "latin1")`: how protocols 0-2 write bytes.
+    case codecsEncode
     case rebuildTensorV2
     case rebuildTensor
     case rebuildParameter
@@ -19,6 +21,7 @@ public enum PickleGlobal: Sendable {
         switch (module, name) {
         case ("collections", "OrderedDict"): return .orderedDict
         case ("builtins", "set"), ("__builtin__", "set"): return .set
+        case ("_codecs", "encode"): return .codecsEncode
         case ("torch._utils", "_rebuild_tensor_v2"): return .rebuildTensorV2
         case ("torch._utils", "_rebuild_tensor"): return .rebuildTensor
         case ("torch._utils", "_rebuild_parameter"): return .rebuildParameter
@@ -51,6 +54,5 @@ public enum PickleGlobal: Sendable {
         "numpy.core.multiarray.scalar", "numpy.core.multiarray._reconstruct",
         "numpy._core.multiarray.scalar", "numpy._core.multiarray._reconstruct",
         "numpy.dtype", "numpy.ndarray",
-        "_codecs.encode",
     ]
 }

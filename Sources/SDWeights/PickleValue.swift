@@ -4,8 +4,8 @@ public indirect enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
-    /// Integers wider than 64 bits, little-endian two's complement.
-    case bigInt([UInt8])
+    /// Integers wider than 64 bits, as decimal text.
+    case bigInt(String)
     case float(Double)
     case string(String)
     case bytes([UInt8])

@@ -88,8 +88,8 @@ public final class TorchCheckpointFile: @unchecked Sendable {
         })
     }
 
-    /// Magic number of torch's legacy format (0x1950a86a20f9469cfc6c as a little-endian pickle LONG).
-    static let legacyMagic: [UInt8] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
+    /// Magic number of torch's legacy format (0x1950a86a20f9469cfc6c).
+    static let legacyMagic = "119547037146038801333356"
 
     /// torch < 1.6 (or `_use_new_zipfile_serialization=False`): consecutive pickles (magic
     /// number, protocol version, system info, the object, the storage keys), then each
@@ -108,7 +108,7 @@ public final class TorchCheckpointFile: @unchecked Sendable {
             return .storage(ref)
         }
         let (magic, afterMagic) = try unpickler.load(from: 0)
-        guard case let .bigInt(bytes) = magic, bytes == legacyMagic else {
+        guard case let .bigInt(number) = magic, number == legacyMagic else {
             throw WeightsError.unsupportedModel(path: path, detail: "pickle file is not a torch checkpoint (wrong magic number)")
         }
         let (version, afterVersion) = try unpickler.load(from: afterMagic)

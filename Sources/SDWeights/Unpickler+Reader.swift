@@ -33,6 +33,32 @@ extension Unpickler {
             String(try bytes(count).map { Character(Unicode.Scalar($0)) })
         }
 
+        /// UNICODE's argument: latin-1 bytes with `\uXXXX` / `\UXXXXXXXX` escapes (raw-unicode-escape).
+        mutating func rawUnicodeEscapeLine() throws -> String {
+            guard let newline = data[position...].firstIndex(of: UInt8(ascii: "\n")) else {
+                throw WeightsError.truncated(path: path, detail: "pickle text argument without newline at byte \(position)")
+            }
+            let raw = Array(data[position..<newline])
+            position = newline + 1
+            var scalars = String.UnicodeScalarView()
+            var index = 0
+            while index < raw.count {
+                if raw[index] == UInt8(ascii: "\\"), index + 1 < raw.count, raw[index + 1] == UInt8(ascii: "u") || raw[index + 1] == UInt8(ascii: "U") {
+                    let width = raw[index + 1] == UInt8(ascii: "u") ? 4 : 8
+                    let hex = raw.dropFirst(index + 2).prefix(width)
+                    if hex.count == width, let code = UInt32(String(decoding: hex, as: UTF8.self), radix: 16),
+                       let scalar = Unicode.Scalar(code) {
+                        scalars.append(scalar)
+                        index += 2 + width
+                        continue
+                    }
+                }
+                scalars.append(Unicode.Scalar(raw[index]))
+                index += 1
+            }
+            return String(scalars)
+        }
+
         /// A newline-terminated text argument (GLOBAL, INT, ...), without the newline.
         mutating func line() throws -> String {
             guard let newline = data[position...].firstIndex(of: UInt8(ascii: "\n")) else {

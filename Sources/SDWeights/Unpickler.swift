@@ -89,8 +89,9 @@ public struct Unpickler {
             case 0x4c:  // LONG (text)
                 var line = try reader.line()
                 if line.hasSuffix("L") { line.removeLast() }
-                guard let value = Int(line) else { throw bad("LONG '\(line)' too large") }
-                stack.append(.int(value))
+                let digits = line.hasPrefix("-") ? line.dropFirst() : Substring(line)
+                guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw bad("bad LONG '\(line)'") }
+                stack.append(Int(line).map(PickleValue.int) ?? .bigInt(line))
             case 0x47:  // BINFLOAT, big-endian
                 stack.append(.float(Double(bitPattern: UInt64(bigEndian: try reader.uint64Raw()))))
             case 0x46:  // FLOAT (text)
@@ -100,7 +101,7 @@ public struct Unpickler {
             case 0x58: stack.append(.string(try reader.utf8(Int(try reader.uint32()))))  // BINUNICODE
             case 0x8c: stack.append(.string(try reader.utf8(Int(try reader.byte()))))  // SHORT_BINUNICODE
             case 0x8d: stack.append(.string(try reader.utf8(try reader.length64())))  // BINUNICODE8
-            case 0x56: stack.append(.string(try reader.line()))  // UNICODE (raw-unicode-escape; ASCII in practice)
+            case 0x56: stack.append(.string(try reader.rawUnicodeEscapeLine()))  // UNICODE
             case 0x55: stack.append(.string(try reader.latin1(Int(try reader.byte()))))  // SHORT_BINSTRING
             case 0x54:  // BINSTRING
                 let length = Int(Int32(bitPattern: try reader.uint32()))
@@ -226,6 +227,13 @@ public struct Unpickler {
             return .dict(dict)
         case .set:
             return .list(PickleList(args.first?.sequence ?? []))
+        case .codecsEncode:
+            // How protocols 0-2 spell bytes: _codecs.encode(text, "latin1").
+            guard let text = args.first?.stringValue, args.count == 2, args[1].stringValue == "latin1",
+                  text.unicodeScalars.allSatisfy({ $0.value < 256 }) else {
+                throw bad("unsupported _codecs.encode arguments")
+            }
+            return .bytes(text.unicodeScalars.map { UInt8($0.value) })
         case .rebuildTensorV2, .rebuildTensor:
             guard args.count >= 4, case let .storage(storage) = args[0], let offset = args[1].intValue,
                   let shape = Unpickler.ints(args[2]), let strides = Unpickler.ints(args[3]),
@@ -263,11 +271,42 @@ public struct Unpickler {
     /// LONG1/LONG4 payload: little-endian two's complement of any length.
     static func long(_ bytes: UnsafeRawBufferPointer) -> PickleValue {
         if bytes.isEmpty { return .int(0) }
-        if bytes.count > 8 { return .bigInt(Array(bytes)) }
+        if bytes.count > 8 { return .bigInt(decimal(littleEndian: Array(bytes))) }
         var value: UInt64 = 0
         for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
         let bits = bytes.count * 8
         if bits < 64, bytes[bytes.count - 1] & 0x80 != 0 { value |= ~UInt64(0) << UInt64(bits) }
         return .int(Int(Int64(bitPattern: value)))
+    }
+
+    /// Decimal text of a little-endian two's-complement integer of any width.
+    static func decimal(littleEndian bytes: [UInt8]) -> String {
+        var magnitude = bytes
+        let negative = (bytes.last ?? 0) & 0x80 != 0
+        if negative {
+            // Two's complement negation: invert, add one.
+            var carry = 1
+            for index in magnitude.indices {
+                let sum = Int(~magnitude[index]) + carry
+                magnitude[index] = UInt8(sum & 0xFF)
+                carry = sum >> 8
+            }
+        }
+        var digits: [Character] = []
+        var number = Array(magnitude.reversed().drop(while: { $0 == 0 }))  // big-endian, no leading zeros
+        while !number.isEmpty {
+            var remainder = 0
+            var quotient: [UInt8] = []
+            for byte in number {
+                let current = remainder * 256 + Int(byte)
+                let digit = current / 10
+                remainder = current % 10
+                if !quotient.isEmpty || digit != 0 { quotient.append(UInt8(digit)) }
+            }
+            digits.append(Character(String(remainder)))
+            number = quotient
+        }
+        let text = digits.isEmpty ? "0" : String(digits.reversed())
+        return negative ? "-" + text : text
     }
 }
