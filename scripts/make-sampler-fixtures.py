@@ -169,6 +169,10 @@ def make_runs():
         ("ddpm", "sd21", {"variance_type": "fixed_large", "clip_sample": True}, "txt2img", 10, 13, 0.0),
         ("lcm", "sd15", {}, "txt2img", 4, 14, 0.0),
         ("heun", "sd21", {"clip_sample": True, "clip_sample_range": 2.0}, "txt2img", 6, 15, 0.0),
+        ("ddim", "sd21", {"rescale_betas_zero_snr": True, "timestep_spacing": "trailing"}, "txt2img", 10, 16, 0.0),
+        ("euler", "sd21", {"timestep_type": "continuous"}, "txt2img", 10, 17, 0.0),
+        ("euler", "sd15", {"interpolation_type": "log_linear"}, "txt2img", 10, 18, 0.0),
+        ("dpmpp_2m", "sd15", {"timestep_spacing": "trailing", "lambda_min_clipped": -2.0}, "txt2img", 10, 19, 0.0),
     ]
     for sampler, config_name, extra, mode, steps, seed, eta in cases:
         scheduler = make_scheduler(sampler, config_name, extra)
