@@ -9,7 +9,7 @@ public indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     case global(PickleGlobal)
@@ -34,7 +34,7 @@ public indirect enum PickleValue {
     /// Elements of a tuple or list.
     public var sequence: [PickleValue]? {
         switch self {
-        case let .tuple(items): return items
+        case let .tuple(tuple): return tuple.items
         case let .list(list): return list.items
         default: return nil
         }

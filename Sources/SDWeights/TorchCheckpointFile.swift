@@ -15,17 +15,26 @@ public final class TorchCheckpointFile: @unchecked Sendable {
     public init(url: URL) throws {
         self.url = url
         let path = url.path
-        file = try MappedFile(url: url)
-        var root: PickleValue
+        let file = try MappedFile(url: url)
+        self.file = file
+        let document: PickleDocument
         let storages: (String) throws -> UnsafeRawBufferPointer
         if ZipArchive.looksLikeZip(file) {
-            (root, storages) = try TorchCheckpointFile.readZip(file, path: path)
+            (document, storages) = try TorchCheckpointFile.readZip(file, path: path)
         } else if file.count >= 2, file.bytes[0] == 0x80 {
-            (root, storages) = try TorchCheckpointFile.readLegacy(file, path: path)
+            (document, storages) = try TorchCheckpointFile.readLegacy(file, path: path)
         } else {
             throw WeightsError.unsupportedModel(path: path, detail: "neither a torch zip checkpoint nor a legacy torch pickle")
         }
+        (names, tensors, metadata) = try withExtendedLifetime(document) {
+            try TorchCheckpointFile.stateDict(document.value, storages: storages, owner: file, path: path)
+        }
+    }
 
+    /// Finds the state dict in the unpickled object and materialises its tensors.
+    static func stateDict(_ value: PickleValue, storages: (String) throws -> UnsafeRawBufferPointer, owner: MappedFile,
+                          path: String) throws -> ([String], [String: StoredTensor], [String: String]) {
+        var root = value
         var metadata: [String: String] = [:]
         if case let .dict(top) = root {
             for (key, value) in top.entries {
@@ -58,18 +67,16 @@ public final class TorchCheckpointFile: @unchecked Sendable {
                 storage = try storages(ref.storage.key)
                 storageBytes[ref.storage.key] = storage
             }
-            let tensor = try TorchCheckpointFile.materialize(ref, name: name, storage: storage, owner: file, path: path)
+            let tensor = try TorchCheckpointFile.materialize(ref, name: name, storage: storage, owner: owner, path: path)
             if tensors[name] == nil { names.append(name) }
             tensors[name] = tensor
         }
-        self.names = names
-        self.tensors = tensors
-        self.metadata = metadata
+        return (names, tensors, metadata)
     }
 
     /// torch >= 1.6: a zip with `<archive>/data.pkl` and one stored member `<archive>/data/<key>` per storage.
     static func readZip(_ file: MappedFile, path: String)
-        throws -> (PickleValue, (String) throws -> UnsafeRawBufferPointer) {
+        throws -> (PickleDocument, (String) throws -> UnsafeRawBufferPointer) {
         let archive = try ZipArchive(file: file)
         guard let pickleName = archive.names.first(where: { $0 == "data.pkl" || $0.hasSuffix("/data.pkl") }),
               let pickleEntry = archive.entries[pickleName] else {
@@ -79,8 +86,8 @@ public final class TorchCheckpointFile: @unchecked Sendable {
         let unpickler = Unpickler(data: try archive.contents(of: pickleEntry), path: path) { id in
             .storage(try TorchCheckpointFile.storage(fromPersistentID: id, path: path))
         }
-        let root = try unpickler.load().value
-        return (root, { key in
+        let document = try unpickler.load()
+        return (document, { key in
             guard let entry = archive.entries[prefix + "data/" + key] else {
                 throw WeightsError.malformedZip(path: path, detail: "storage member 'data/\(key)' is missing")
             }
@@ -95,7 +102,7 @@ public final class TorchCheckpointFile: @unchecked Sendable {
     /// number, protocol version, system info, the object, the storage keys), then each
     /// storage as a little-endian u64 element count followed by its bytes.
     static func readLegacy(_ file: MappedFile, path: String)
-        throws -> (PickleValue, (String) throws -> UnsafeRawBufferPointer) {
+        throws -> (PickleDocument, (String) throws -> UnsafeRawBufferPointer) {
         let raw = file.bytes
         final class Seen { var storages: [String: TorchStorageRef] = [:] }
         let seen = Seen()
@@ -107,25 +114,25 @@ public final class TorchCheckpointFile: @unchecked Sendable {
             seen.storages[ref.key] = ref
             return .storage(ref)
         }
-        let (magic, afterMagic) = try unpickler.load(from: 0)
-        guard case let .bigInt(number) = magic, number == legacyMagic else {
+        let magic = try unpickler.load(from: 0)
+        guard case let .bigInt(number) = magic.value, number == legacyMagic else {
             throw WeightsError.unsupportedModel(path: path, detail: "pickle file is not a torch checkpoint (wrong magic number)")
         }
-        let (version, afterVersion) = try unpickler.load(from: afterMagic)
-        guard version.intValue == 1001 else {
+        let version = try unpickler.load(from: magic.end)
+        guard version.value.intValue == 1001 else {
             throw WeightsError.unsupportedModel(path: path, detail: "unknown legacy torch protocol version")
         }
-        let (systemInfo, afterInfo) = try unpickler.load(from: afterVersion)
-        if case let .dict(info) = systemInfo, case let .bool(little)? = info["little_endian"], !little {
+        let systemInfo = try unpickler.load(from: version.end)
+        if case let .dict(info) = systemInfo.value, case let .bool(little)? = info["little_endian"], !little {
             throw WeightsError.unsupportedModel(path: path, detail: "big-endian legacy checkpoint")
         }
-        let (root, afterRoot) = try unpickler.load(from: afterInfo)
-        let (keyList, afterKeys) = try unpickler.load(from: afterRoot)
-        guard let keys = keyList.sequence?.compactMap(\.stringValue) else {
+        let root = try unpickler.load(from: systemInfo.end)
+        let keyList = try unpickler.load(from: root.end)
+        guard let keys = keyList.value.sequence?.compactMap(\.stringValue) else {
             throw WeightsError.malformedPickle(path: path, detail: "legacy storage key list missing")
         }
         var blobs: [String: UnsafeRawBufferPointer] = [:]
-        var position = afterKeys
+        var position = keyList.end
         for key in keys {
             guard let ref = seen.storages[key] else {
                 throw WeightsError.malformedPickle(path: path, detail: "legacy storage '\(key)' is not referenced")

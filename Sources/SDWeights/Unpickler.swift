@@ -15,8 +15,9 @@ public struct Unpickler {
         self.persistentLoad = persistentLoad
     }
 
-    /// Runs from `start` to the STOP opcode; returns the value and the offset after STOP.
-    public func load(from start: Int = 0) throws -> (value: PickleValue, end: Int) {
+    /// Runs from `start` to the STOP opcode.
+    public func load(from start: Int = 0) throws -> PickleDocument {
+        let arena = PickleArena()
         var reader = Reader(data: data, position: start, path: path)
         var stack: [PickleValue] = []
         var marks: [Int] = []
@@ -65,7 +66,7 @@ public struct Unpickler {
             case 0x80: _ = try reader.byte()  // PROTO
             case 0x95: _ = try reader.bytes(8)  // FRAME: framing is only a read-ahead hint
             case 0x2e:  // STOP
-                return (try pop(), reader.position)
+                return PickleDocument(value: try pop(), end: reader.position, arena: arena)
             case 0x28: marks.append(stack.count)  // MARK
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popMark()  // POP_MARK
@@ -116,25 +117,25 @@ public struct Unpickler {
             case 0x43: stack.append(.bytes(Array(try reader.bytes(Int(try reader.byte())))))  // SHORT_BINBYTES
             case 0x42: stack.append(.bytes(Array(try reader.bytes(Int(try reader.uint32())))))  // BINBYTES
             case 0x8e: stack.append(.bytes(Array(try reader.bytes(try reader.length64()))))  // BINBYTES8
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
+            case 0x29: stack.append(.tuple(arena.adopt(PickleTuple([]))))  // EMPTY_TUPLE
+            case 0x74: stack.append(.tuple(arena.adopt(PickleTuple(try popMark()))))  // TUPLE
+            case 0x85: stack.append(.tuple(arena.adopt(PickleTuple([try pop()]))))  // TUPLE1
             case 0x86:  // TUPLE2
                 let second = try pop()
-                stack.append(.tuple([try pop(), second]))
+                stack.append(.tuple(arena.adopt(PickleTuple([try pop(), second]))))
             case 0x87:  // TUPLE3
                 let third = try pop()
                 let second = try pop()
-                stack.append(.tuple([try pop(), second, third]))
-            case 0x5d: stack.append(.list(PickleList()))  // EMPTY_LIST
-            case 0x6c: stack.append(.list(PickleList(try popMark())))  // LIST
-            case 0x7d: stack.append(.dict(PickleDict()))  // EMPTY_DICT
+                stack.append(.tuple(arena.adopt(PickleTuple([try pop(), second, third]))))
+            case 0x5d: stack.append(.list(arena.adopt(PickleList())))  // EMPTY_LIST
+            case 0x6c: stack.append(.list(arena.adopt(PickleList(try popMark()))))  // LIST
+            case 0x7d: stack.append(.dict(arena.adopt(PickleDict())))  // EMPTY_DICT
             case 0x64:  // DICT
-                let dict = PickleValue.dict(PickleDict())
+                let dict = PickleValue.dict(arena.adopt(PickleDict()))
                 try setItems(dict, try popMark())
                 stack.append(dict)
-            case 0x8f: stack.append(.list(PickleList()))  // EMPTY_SET (kept as a list)
-            case 0x91: stack.append(.list(PickleList(try popMark())))  // FROZENSET
+            case 0x8f: stack.append(.list(arena.adopt(PickleList())))  // EMPTY_SET (kept as a list)
+            case 0x91: stack.append(.list(arena.adopt(PickleList(try popMark()))))  // FROZENSET
             case 0x90:  // ADDITEMS
                 let items = try popMark()
                 try append(try top(), items)
@@ -186,16 +187,16 @@ public struct Unpickler {
             case 0x52:  // REDUCE
                 let arguments = try pop()
                 let callable = try pop()
-                stack.append(try call(callable, arguments, at: opcodeOffset))
+                stack.append(try call(callable, arguments, at: opcodeOffset, arena: arena))
             case 0x81:  // NEWOBJ
                 let arguments = try pop()
                 let callable = try pop()
-                stack.append(try call(callable, arguments, at: opcodeOffset))
+                stack.append(try call(callable, arguments, at: opcodeOffset, arena: arena))
             case 0x92:  // NEWOBJ_EX (keyword arguments are dropped: only opaque classes take them)
                 _ = try pop()
                 let arguments = try pop()
                 let callable = try pop()
-                stack.append(try call(callable, arguments, at: opcodeOffset))
+                stack.append(try call(callable, arguments, at: opcodeOffset, arena: arena))
             case 0x62:  // BUILD
                 let state = try pop()
                 let target = try top()
@@ -209,7 +210,7 @@ public struct Unpickler {
 
     /// Applies a whitelisted callable. Only tensor rebuilders and container constructors do
     /// anything; tolerated classes produce opaque records.
-    func call(_ callable: PickleValue, _ arguments: PickleValue, at offset: Int) throws -> PickleValue {
+    func call(_ callable: PickleValue, _ arguments: PickleValue, at offset: Int, arena: PickleArena) throws -> PickleValue {
         func bad(_ detail: String) -> WeightsError {
             .malformedPickle(path: path, detail: "\(detail) at byte \(offset)")
         }
@@ -217,7 +218,7 @@ public struct Unpickler {
         guard let args = arguments.sequence else { throw bad("call arguments are not a tuple") }
         switch function {
         case .orderedDict:
-            let dict = PickleDict()
+            let dict = arena.adopt(PickleDict())
             if let pairs = args.first?.sequence {
                 for pair in pairs {
                     guard let kv = pair.sequence, kv.count == 2 else { throw bad("OrderedDict item is not a pair") }
@@ -226,7 +227,7 @@ public struct Unpickler {
             }
             return .dict(dict)
         case .set:
-            return .list(PickleList(args.first?.sequence ?? []))
+            return .list(arena.adopt(PickleList(args.first?.sequence ?? [])))
         case .codecsEncode:
             // How protocols 0-2 spell bytes: _codecs.encode(text, "latin1").
             guard let text = args.first?.stringValue, args.count == 2, args[1].stringValue == "latin1",
@@ -249,9 +250,9 @@ public struct Unpickler {
             guard args.count >= 3, case .global(.tensorType) = args[1] else {
                 throw bad("_rebuild_from_type_v2 of an unsupported type")
             }
-            return try call(args[0], args[2], at: offset)
+            return try call(args[0], args[2], at: offset, arena: arena)
         case let .opaque(name):
-            return .opaque(PickleOpaque(typeName: name, arguments: args))
+            return .opaque(arena.adopt(PickleOpaque(typeName: name, arguments: args)))
         case .tensorType, .storageType:
             throw bad("unexpected call of a torch type")
         }
