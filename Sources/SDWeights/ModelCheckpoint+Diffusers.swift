@@ -33,7 +33,7 @@ extension ModelCheckpoint {
     static func componentStore(_ folder: URL, component: String, variant: String?) throws -> WeightStore {
         let directory = try componentDirectory(folder, component)
         guard let file = weightFile(in: directory, variant: variant) else {
-            throw WeightsError.missingComponent(path: folder.path, component: "\(component)/ weights")
+            throw WeightsError.missingComponent(path: folder.path, component: "\(component)/ weights (*.safetensors or *.bin)")
         }
         return try WeightStore(contentsOf: file)
     }

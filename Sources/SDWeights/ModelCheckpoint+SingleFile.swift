@@ -24,14 +24,17 @@ extension ModelCheckpoint {
                 component.prefixes.first(where: { name.hasPrefix($0) }).map { String(name.dropFirst($0.count)) }
             }
         }
+        if names.contains(where: { $0.hasPrefix("conditioner.embedders.") }) {
+            throw WeightsError.unsupportedModel(path: path, detail: "SDXL checkpoints are not supported (SD 1.x and 2.x only)")
+        }
         let unetNames = under(SingleFileNameMap.unet)
         let vaeNames = under(SingleFileNameMap.vae)
         let clipNames = under(SingleFileNameMap.clip)
         let openClipNames = under(SingleFileNameMap.openClip)
-        guard !unetNames.isEmpty else { throw WeightsError.missingComponent(path: path, component: "model.diffusion_model (U-Net)") }
-        guard !vaeNames.isEmpty else { throw WeightsError.missingComponent(path: path, component: "first_stage_model (VAE)") }
+        guard !unetNames.isEmpty else { throw WeightsError.missingComponent(path: path, component: "model.diffusion_model.* tensors (U-Net)") }
+        guard !vaeNames.isEmpty else { throw WeightsError.missingComponent(path: path, component: "first_stage_model.* tensors (VAE)") }
         guard !clipNames.isEmpty || !openClipNames.isEmpty else {
-            throw WeightsError.missingComponent(path: path, component: "cond_stage_model (text encoder)")
+            throw WeightsError.missingComponent(path: path, component: "cond_stage_model.* tensors (text encoder)")
         }
         let textFamily: ModelFamily = openClipNames.isEmpty ? .sd1 : .sd2
         let family = options.family ?? textFamily

@@ -52,7 +52,7 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
         case let .malformedZip(path, detail):
             return "\(path): malformed zip archive (\(detail))"
         case let .missingComponent(path, component):
-            return "\(path): model folder has no usable '\(component)'"
+            return "\(path): missing \(component)"
         case let .missingTensor(name, source):
             return "\(source): missing tensor '\(name)'"
         case let .shapeMismatch(name, expected, got, source):
