@@ -50,7 +50,7 @@ extension ModelCheckpoint {
         let vae = WeightStore(source: "\(path) (VAE)", tensors: vaeOut.tensors)
         let textEncoder = WeightStore(source: "\(path) (text encoder)", tensors: textOut.tensors)
 
-        let inChannels = try unet.tensor("conv_in.weight").shape[1]
+        let inChannels = try unet.dimension("conv_in.weight", 1)
         let variant = options.variant ?? ldm?.variant ?? ModelVariant(unetInputChannels: inChannels) ?? .base
 
         var prediction = PredictionType.epsilon

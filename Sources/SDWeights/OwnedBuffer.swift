@@ -8,13 +8,6 @@ public final class OwnedBuffer: @unchecked Sendable {
         bytes.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
-    public convenience init(copying source: UnsafeRawBufferPointer) {
-        self.init(count: source.count)
-        if let base = source.baseAddress, source.count > 0 {
-            bytes.baseAddress!.copyMemory(from: base, byteCount: source.count)
-        }
-    }
-
     /// The first `count` bytes (the allocation is never empty, so an empty tensor still has a base).
     public func prefix(_ count: Int) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[0..<count])

@@ -183,23 +183,26 @@ public final class TorchCheckpointFile: @unchecked Sendable {
                             owner: AnyObject, path: String) throws -> StoredTensor {
         let dtype = ref.storage.dtype
         let size = dtype.size
-        let available = min(storage.count / size, ref.storage.count)
-        if storage.count < ref.storage.count * size {
-            throw WeightsError.sizeMismatch(path: path, tensor: name, expectedBytes: ref.storage.count * size,
+        let (declaredBytes, tooLarge) = ref.storage.count.multipliedReportingOverflow(by: size)
+        guard !tooLarge, storage.count >= declaredBytes else {
+            throw WeightsError.sizeMismatch(path: path, tensor: name, expectedBytes: tooLarge ? Int.max : declaredBytes,
                                             actualBytes: storage.count)
         }
+        let available = ref.storage.count
         guard let count = StoredTensor.elementCount(ref.shape),
               !count.multipliedReportingOverflow(by: size).overflow else {
             throw WeightsError.malformedPickle(path: path, detail: "tensor '\(name)' has an impossible shape \(ref.shape)")
         }
+        guard ref.offset <= available else { throw WeightsError.offsetsOutsideFile(path: path, tensor: name) }
         if count > 0 {
             // Highest element the view touches must lie inside the storage.
             var last = ref.offset
             for (dim, step) in zip(ref.shape, ref.strides) {
                 guard step >= 0 else { throw WeightsError.offsetsOutsideFile(path: path, tensor: name) }
                 let (span, overflow) = (dim - 1).multipliedReportingOverflow(by: step)
-                guard !overflow else { throw WeightsError.offsetsOutsideFile(path: path, tensor: name) }
-                last += span
+                let (sum, overflowSum) = last.addingReportingOverflow(span)
+                guard !overflow, !overflowSum else { throw WeightsError.offsetsOutsideFile(path: path, tensor: name) }
+                last = sum
             }
             guard last < available else { throw WeightsError.offsetsOutsideFile(path: path, tensor: name) }
         }

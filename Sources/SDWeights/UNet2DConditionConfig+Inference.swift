@@ -4,15 +4,14 @@ extension UNet2DConditionConfig {
     public static func inferred(from store: WeightStore, ldm: LDMConfig?, family: ModelFamily,
                                 variant: ModelVariant, prediction: PredictionType) throws -> UNet2DConditionConfig {
         let names = Array(store.tensors.keys)
-        func shape(_ name: String) throws -> [Int] { try store.tensor(name).shape }
         var config = UNet2DConditionConfig()
         let levels = SingleFileConverter.indices(names, after: "down_blocks.").count
         guard levels > 0 else {
             throw WeightsError.unsupportedModel(path: store.source, detail: "U-Net has no down blocks")
         }
-        config.inChannels = try shape("conv_in.weight")[1]
-        config.outChannels = try shape("conv_out.weight")[0]
-        config.blockOutChannels = try (0..<levels).map { try shape("down_blocks.\($0).resnets.0.conv1.weight")[0] }
+        config.inChannels = try store.dimension("conv_in.weight", 1)
+        config.outChannels = try store.dimension("conv_out.weight", 0)
+        config.blockOutChannels = try (0..<levels).map { try store.dimension("down_blocks.\($0).resnets.0.conv1.weight", 0) }
         config.layersPerBlock = .one(SingleFileConverter.indices(names, after: "down_blocks.0.resnets.").count)
         let attention = (0..<levels).map { store.contains("down_blocks.\($0).attentions.0.proj_in.weight") }
         config.downBlockTypes = attention.map { $0 ? "CrossAttnDownBlock2D" : "DownBlock2D" }
@@ -23,16 +22,16 @@ extension UNet2DConditionConfig {
             throw WeightsError.unsupportedModel(path: store.source, detail: "U-Net has no attention blocks")
         }
         let firstAttention = "down_blocks.\(firstLevel).attentions.0."
-        config.crossAttentionDim = .one(try shape(firstAttention + "transformer_blocks.0.attn2.to_k.weight")[1])
+        config.crossAttentionDim = .one(try store.dimension(firstAttention + "transformer_blocks.0.attn2.to_k.weight", 1))
         config.transformerLayersPerBlock = .one(
             SingleFileConverter.indices(names, after: firstAttention + "transformer_blocks.").count)
-        config.useLinearProjection = try shape(firstAttention + "proj_in.weight").count == 2
+        config.useLinearProjection = try store.tensor(firstAttention + "proj_in.weight").shape.count == 2
 
         if store.contains("class_embedding.weight") {
-            config.numClassEmbeds = try shape("class_embedding.weight")[0]
+            config.numClassEmbeds = try store.dimension("class_embedding.weight", 0)
         } else if store.contains("class_embedding.linear_1.weight") {
             config.classEmbedType = "projection"
-            config.projectionClassEmbeddingsInputDim = try shape("class_embedding.linear_1.weight")[1]
+            config.projectionClassEmbeddingsInputDim = try store.dimension("class_embedding.linear_1.weight", 1)
         }
 
         let params = ldm?.unet
@@ -40,11 +39,11 @@ extension UNet2DConditionConfig {
             config.onlyCrossAttention = .many(disabled)
         } else {
             // Cross-attention-only blocks have an attn1 that reads the text embedding.
-            let crossDim = try shape(firstAttention + "transformer_blocks.0.attn2.to_k.weight")[1]
+            let crossDim = try store.dimension(firstAttention + "transformer_blocks.0.attn2.to_k.weight", 1)
             let only = try (0..<levels).map { level -> Bool in
                 guard attention[level] else { return false }
-                let keyShape = try shape("down_blocks.\(level).attentions.0.transformer_blocks.0.attn1.to_k.weight")
-                return keyShape[1] != config.blockOutChannels[level] && keyShape[1] == crossDim
+                let keyWidth = try store.dimension("down_blocks.\(level).attentions.0.transformer_blocks.0.attn1.to_k.weight", 1)
+                return keyWidth != config.blockOutChannels[level] && keyWidth == crossDim
             }
             config.onlyCrossAttention = only.contains(true) ? .many(only) : .one(false)
         }

@@ -34,6 +34,15 @@ public final class WeightStore: @unchecked Sendable {
         return tensor
     }
 
+    /// One dimension of a tensor's shape; a typed error (not a crash) when the rank is too small.
+    public func dimension(_ name: String, _ axis: Int) throws -> Int {
+        let shape = try tensor(name).shape
+        guard axis < shape.count else {
+            throw WeightsError.shapeMismatch(name: name, expected: Array(repeating: -1, count: axis + 1), got: shape, source: source)
+        }
+        return shape[axis]
+    }
+
     /// Names a model did not consume (sorted), ignoring any that start with one of `ignoring`.
     public func unusedNames(consumed: Set<String>, ignoring prefixes: [String] = []) -> [String] {
         tensors.keys.filter { name in
