@@ -97,6 +97,8 @@ extension ModelCheckpoint {
                                                  ("encoder.", "text_model.encoder."),
                                                  ("final_layer_norm.", "text_model.final_layer_norm.")])
         }
+        // A buffer older transformers saved (some files even as float); current CLIPTextModel has none.
+        textEncoder = textEncoder.removing(["text_model.embeddings.position_ids"])
 
         let schedulerURL = folder.appendingPathComponent("scheduler/scheduler_config.json")
         let scheduler = manager.fileExists(atPath: schedulerURL.path)

@@ -34,6 +34,12 @@ public final class WeightStore: @unchecked Sendable {
         return tensor
     }
 
+    /// The same store without `excluded` (a no-op returning `self` when none is present).
+    public func removing(_ excluded: Set<String>) -> WeightStore {
+        guard excluded.contains(where: { tensors[$0] != nil }) else { return self }
+        return WeightStore(source: source, tensors: tensors.values.filter { !excluded.contains($0.name) })
+    }
+
     /// One dimension of a tensor's shape; a typed error (not a crash) when the rank is too small.
     public func dimension(_ name: String, _ axis: Int) throws -> Int {
         let shape = try tensor(name).shape

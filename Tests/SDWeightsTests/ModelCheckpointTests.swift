@@ -289,6 +289,43 @@ final class ModelCheckpointTests: XCTestCase {
         XCTAssertTrue(withEMA.unet.tensors["conv_out.weight"]!.bytes.elementsEqual(ema))
     }
 
+    /// Older diffusers folders: VAE attention named query/key/value/proj_attn, a text encoder
+    /// without the `text_model.` level and with the position_ids buffer.
+    func testLegacyDiffusersFolderLayouts() throws {
+        try requireFixtures()
+        let reference = try ModelCheckpoint.load(path: model("sd1"))
+        let directory = try TestFiles.temporaryDirectory(self)
+        for part in ["model_index.json", "unet", "tokenizer", "scheduler"] {
+            try FileManager.default.createSymbolicLink(at: directory.appendingPathComponent(part),
+                                                       withDestinationURL: model("sd1").appendingPathComponent(part))
+        }
+        func entries(_ store: WeightStore, _ rename: (String) -> String) -> [SafetensorsWriter.Entry] {
+            store.names.map { name in
+                let tensor = store.tensors[name]!
+                return .init(name: rename(name), dtype: tensor.dtype, shape: tensor.shape, data: Data(tensor.bytes))
+            }
+        }
+        let vae = directory.appendingPathComponent("vae")
+        try FileManager.default.createDirectory(at: vae, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: model("sd1/vae/config.json"), to: vae.appendingPathComponent("config.json"))
+        try SafetensorsWriter.write(entries: entries(reference.vae) { name in
+            name.replacingOccurrences(of: "attentions.0.to_q.", with: "attentions.0.query.")
+                .replacingOccurrences(of: "attentions.0.to_k.", with: "attentions.0.key.")
+                .replacingOccurrences(of: "attentions.0.to_v.", with: "attentions.0.value.")
+                .replacingOccurrences(of: "attentions.0.to_out.0.", with: "attentions.0.proj_attn.")
+        }, to: vae.appendingPathComponent("diffusion_pytorch_model.safetensors"))
+        let text = directory.appendingPathComponent("text_encoder")
+        try FileManager.default.createDirectory(at: text, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: model("sd1/text_encoder/config.json"), to: text.appendingPathComponent("config.json"))
+        var textEntries = entries(reference.textEncoder) { String($0.dropFirst("text_model.".count)) }
+        textEntries.append(.init(name: "embeddings.position_ids", dtype: .i64, shape: [1, 77],
+                                 data: Data(TestFiles.bytes(of: (0..<77).map { Int64($0) }))))
+        try SafetensorsWriter.write(entries: textEntries, to: text.appendingPathComponent("model.safetensors"))
+        let loaded = try ModelCheckpoint.load(path: directory)
+        assertIdentical(loaded.vae, reference.vae)
+        assertIdentical(loaded.textEncoder, reference.textEncoder)
+    }
+
     func testMissingPath() {
         let url = URL(fileURLWithPath: "/nonexistent/model.safetensors")
         XCTAssertThrowsError(try ModelCheckpoint.load(path: url)) { error in
