@@ -82,13 +82,20 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
             parsed.append((name, dtype, shape, begin, end))
         }
+        // As the reference reader: tensors tile the data section exactly, in offset order.
         parsed.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
-        var previous: (name: String, end: Int)?
-        for item in parsed where item.end > item.begin {
-            if let last = previous, item.begin < last.end {
-                throw WeightsError.overlappingTensors(path: path, first: last.name, second: item.name)
+        var previous: (name: String, end: Int) = ("", 0)
+        for item in parsed {
+            if item.begin < previous.end {
+                throw WeightsError.overlappingTensors(path: path, first: previous.name, second: item.name)
+            }
+            if item.begin > previous.end {
+                throw WeightsError.malformedHeader(path: path, detail: "gap of \(item.begin - previous.end) bytes before tensor '\(item.name)'")
             }
             previous = (item.name, item.end)
+        }
+        if previous.end != dataSize {
+            throw WeightsError.malformedHeader(path: path, detail: "\(dataSize - previous.end) bytes after the last tensor")
         }
         var tensors: [String: StoredTensor] = [:]
         tensors.reserveCapacity(parsed.count)

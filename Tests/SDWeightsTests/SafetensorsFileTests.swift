@@ -116,6 +116,18 @@ final class SafetensorsFileTests: XCTestCase {
         }
     }
 
+    /// The reference reader refuses files its tensors do not tile exactly; so does this one.
+    func testGapsAndTrailingBytes() throws {
+        let gap = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}"
+        try expectError(TestFiles.rawSafetensors(header: gap, data: [UInt8](repeating: 0, count: 8))) {
+            if case .malformedHeader(_, let detail) = $0 { return detail.contains("gap") }; return false
+        }
+        let trailing = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"
+        try expectError(TestFiles.rawSafetensors(header: trailing, data: [UInt8](repeating: 0, count: 12))) {
+            if case .malformedHeader(_, let detail) = $0 { return detail.contains("after the last tensor") }; return false
+        }
+    }
+
     func testWrongByteCount() throws {
         let header = "{\"a\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[0,6]}}"
         try expectError(TestFiles.rawSafetensors(header: header, data: [UInt8](repeating: 0, count: 6))) {
