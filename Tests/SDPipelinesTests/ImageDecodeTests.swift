@@ -57,6 +57,12 @@ final class ImageDecodeTests: XCTestCase {
         }
     }
 
+    func testReadsThroughSymbolicLinks() throws {
+        let link = try ImageFixtures.temporaryFolder(self).appendingPathComponent("link.jpg")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: ImageFixtures.url("png/rgb8.png"))
+        XCTAssertEqual(try ImageFile.read(link), try ImageFile.read(ImageFixtures.url("png/rgb8.png")))
+    }
+
     func testFormatDetectedByContentNotName() throws {
         let folder = try ImageFixtures.temporaryFolder(self)
         let disguised = folder.appendingPathComponent("photo.png")

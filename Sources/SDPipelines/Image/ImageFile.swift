@@ -61,7 +61,8 @@ public enum ImageFile {
         let path = url.path
         let attributes: [FileAttributeKey: Any]
         do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
+            // attributesOfItem describes a symbolic link itself; the picture is what it points to.
+            attributes = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
         } catch {
             if !FileManager.default.fileExists(atPath: path) { throw ImageError.fileMissing(path: path) }
             throw ImageError.unreadable(path: path, reason: "cannot stat it")

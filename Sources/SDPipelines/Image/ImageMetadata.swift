@@ -30,7 +30,7 @@ public enum ImageMetadata {
         } catch PNGChunk.WalkError.notPNG {
             throw ImageError.unsupportedFormat(path: path)
         } catch let PNGChunk.WalkError.truncated(chunk) {
-            throw ImageError.malformed(path: path, reason: "truncated \(chunk)")
+            throw ImageError.malformed(path: path, reason: "file ends inside \(chunk)")
         } catch let PNGChunk.WalkError.badCRC(chunk) {
             throw ImageError.malformed(path: path, reason: "CRC error in \(chunk) chunk")
         } catch let PNGText.DecodeError.unknownCompression(chunk, method) {

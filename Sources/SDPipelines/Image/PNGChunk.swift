@@ -25,7 +25,7 @@ struct PNGChunk {
                 throw WalkError.truncated(chunk: "chunk header")
             }
             let length = Int(readUInt32(bytes, offset))
-            let type = String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            let type = typeName(bytes[(offset + 4)..<(offset + 8)])
             guard length <= bytes.count - offset - 12 else {
                 if lenient { break }
                 throw WalkError.truncated(chunk: type)
@@ -54,6 +54,13 @@ struct PNGChunk {
         out += data
         appendUInt32(&out, CRC32.checksum(out[4...]))
         return out
+    }
+
+    /// The four letters, or their hex for a damaged header (error messages stay one printable line).
+    private static func typeName(_ bytes: ArraySlice<UInt8>) -> String {
+        let isLetter: (UInt8) -> Bool = { (65...90).contains($0) || (97...122).contains($0) }
+        if bytes.allSatisfy(isLetter) { return String(decoding: bytes, as: UTF8.self) }
+        return "0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     static func readUInt32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
