@@ -139,6 +139,36 @@ static dnnl_primitive_attr_t make_attr(int accumulate) {
     return attr;
 }
 
+/// A bias vector of `count` floats in its own oneDNN memory, described by `ndims`/`dims`/`tag`.
+static int init_bias(dnnl_memory_desc_t *md, dnnl_memory_t *mem, int ndims, const dnnl_dims_t dims,
+                     dnnl_format_tag_t tag, const float *bias, int64_t count) {
+    dnnl_memory_desc_init_by_tag(md, ndims, dims, dnnl_f32, tag);
+    if (dnnl_memory_create(mem, md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return -1;
+    void *h = NULL;
+    dnnl_memory_get_data_handle(*mem, &h);
+    memcpy(h, bias, (size_t)count * sizeof(float));
+    return 0;
+}
+
+/// Creates the primitive for `op` (with a sum post-op when accumulating) and caches it under `key`.
+static cache_entry *cache_insert(prim_cache *c, const int64_t key[3], int accumulate, const_dnnl_op_desc_t op) {
+    dnnl_primitive_attr_t attr = make_attr(accumulate);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t st = dnnl_primitive_desc_create(&pd, op, attr, engine, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) return NULL;
+    cache_entry *e = cache_slot(c);
+    memcpy(e->key, key, sizeof(e->key));
+    e->accumulate = accumulate;
+    int bad = entry_build(e, pd);
+    dnnl_primitive_desc_destroy(pd);
+    if (bad) {
+        entry_clear(e);
+        return NULL;
+    }
+    return e;
+}
+
 static int run(cache_entry *e, packed_weights *w, dnnl_memory_t bias, const float *src, float *dst) {
     if (weights_for(w, &e->weights_md) != 0) return -1;
     dnnl_memory_set_data_handle(e->src, (void *)src);
@@ -167,14 +197,8 @@ sd_conv *sd_conv_create(int64_t ic, int64_t oc, int64_t kh, int64_t kw, int64_t 
     *c = (sd_conv){.ic = ic, .oc = oc, .kh = kh, .kw = kw, .stride = stride, .pt = pt, .pl = pl, .pb = pb, .pr = pr};
     dnnl_dims_t wd = {oc, ic, kh, kw};
     if (init_weights(&c->w, 4, wd, dnnl_oihw, weights) != 0) goto fail;
-    if (bias) {
-        dnnl_dims_t bd = {oc};
-        dnnl_memory_desc_init_by_tag(&c->bias_md, 1, bd, dnnl_f32, dnnl_x);
-        if (dnnl_memory_create(&c->bias, &c->bias_md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) goto fail;
-        void *h = NULL;
-        dnnl_memory_get_data_handle(c->bias, &h);
-        memcpy(h, bias, (size_t)oc * sizeof(float));
-    }
+    dnnl_dims_t bd = {oc};
+    if (bias && init_bias(&c->bias_md, &c->bias, 1, bd, dnnl_x, bias, oc) != 0) goto fail;
     return c;
 fail:
     sd_conv_destroy(c);
@@ -213,20 +237,8 @@ int sd_conv_forward(sd_conv *c, int64_t n, int64_t h, int64_t w, const float *sr
         if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
                                                c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) != dnnl_success)
             return -1;
-        dnnl_primitive_attr_t attr = make_attr(accumulate);
-        dnnl_primitive_desc_t pd = NULL;
-        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &cd, attr, engine, NULL);
-        dnnl_primitive_attr_destroy(attr);
-        if (st != dnnl_success) return -1;
-        e = cache_slot(&c->cache);
-        memcpy(e->key, key, sizeof(key));
-        e->accumulate = accumulate;
-        int bad = entry_build(e, pd);
-        dnnl_primitive_desc_destroy(pd);
-        if (bad) {
-            entry_clear(e);
-            return -1;
-        }
+        e = cache_insert(&c->cache, key, accumulate, &cd);
+        if (!e) return -1;
     }
     return run(e, &c->w, c->bias, src, dst);
 }
@@ -250,14 +262,8 @@ sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const
     // PyTorch's [out, in] row-major matrix is the [in, out] weight oneDNN wants, transposed ("ba").
     dnnl_dims_t wd = {in, out};
     if (init_weights(&l->w, 2, wd, dnnl_ba, weights) != 0) goto fail;
-    if (bias) {
-        dnnl_dims_t bd = {1, out};
-        dnnl_memory_desc_init_by_tag(&l->bias_md, 2, bd, dnnl_f32, dnnl_ab);
-        if (dnnl_memory_create(&l->bias, &l->bias_md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) goto fail;
-        void *h = NULL;
-        dnnl_memory_get_data_handle(l->bias, &h);
-        memcpy(h, bias, (size_t)out * sizeof(float));
-    }
+    dnnl_dims_t bd = {1, out};
+    if (bias && init_bias(&l->bias_md, &l->bias, 2, bd, dnnl_ab, bias, out) != 0) goto fail;
     return l;
 fail:
     sd_linear_destroy(l);
@@ -284,20 +290,8 @@ int sd_linear_forward(sd_linear *l, int64_t rows, const float *src, float *dst, 
         dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab);
         dnnl_matmul_desc_t md;
         if (dnnl_matmul_desc_init(&md, &smd, &wmd, l->bias ? &l->bias_md : NULL, &dmd) != dnnl_success) return -1;
-        dnnl_primitive_attr_t attr = make_attr(accumulate);
-        dnnl_primitive_desc_t pd = NULL;
-        dnnl_status_t st = dnnl_primitive_desc_create(&pd, &md, attr, engine, NULL);
-        dnnl_primitive_attr_destroy(attr);
-        if (st != dnnl_success) return -1;
-        e = cache_slot(&l->cache);
-        memcpy(e->key, key, sizeof(key));
-        e->accumulate = accumulate;
-        int bad = entry_build(e, pd);
-        dnnl_primitive_desc_destroy(pd);
-        if (bad) {
-            entry_clear(e);
-            return -1;
-        }
+        e = cache_insert(&l->cache, key, accumulate, &md);
+        if (!e) return -1;
     }
     return run(e, &l->w, l->bias, src, dst);
 }
