@@ -9,6 +9,28 @@ extension Tensor {
         return out
     }
 
+    /// Nearest-neighbour upsampling of an NHWC tensor to `height` x `width`, as PyTorch's
+    /// `interpolate(size=...)`: source index `floor(dst * (in / out))` with the ratio in float32.
+    /// Exact doubling takes the fast kernel.
+    public func upsampledNearest(height outH: Int, width outW: Int) throws -> Tensor {
+        guard rank == 4, outH > 0, outW > 0 else {
+            throw ComputeError.shapeMismatch("upsample \(shape) to \(outH)x\(outW)")
+        }
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        if outH == 2 * h, outW == 2 * w { return try upsampledNearest2x() }
+        let out = Tensor(shape: [n, outH, outW, c])
+        let scaleH = Float(h) / Float(outH), scaleW = Float(w) / Float(outW)
+        let columns = (0..<outW).map { min(Int((Float($0) * scaleW).rounded(.down)), w - 1) }
+        for b in 0..<n {
+            for y in 0..<outH {
+                let sy = min(Int((Float(y) * scaleH).rounded(.down)), h - 1)
+                let src = data + (b * h + sy) * w * c, dst = out.data + (b * outH + y) * outW * c
+                for (x, sx) in columns.enumerated() { (dst + x * c).update(from: src + sx * c, count: c) }
+            }
+        }
+        return out
+    }
+
     /// Concatenation along the channel (last) dimension.
     public func concatenatingChannels(_ other: Tensor) throws -> Tensor {
         guard rank == other.rank, shape.dropLast() == other.shape.dropLast(), let ca = shape.last,

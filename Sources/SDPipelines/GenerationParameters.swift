@@ -4,7 +4,10 @@ import SDSampling
 /// how an image was made:
 /// `<prompt>\nNegative prompt: ...\nSteps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: name`.
 public enum GenerationParameters {
-    public static func text(for request: GenerationRequest, modelName: String) -> String {
+    /// `modelHash` is A1111's short hash (first 10 hex digits of the file's SHA-256); `extra`
+    /// fields (e.g. "Mask blur") go last, as A1111 appends them.
+    public static func text(for request: GenerationRequest, modelName: String, modelHash: String? = nil,
+                            extra: [(String, String)] = []) -> String {
         var lines = [request.prompt]
         if !request.negativePrompt.isEmpty { lines.append("Negative prompt: \(request.negativePrompt)") }
         var fields: [(String, String)] = [
@@ -13,10 +16,12 @@ public enum GenerationParameters {
             ("CFG scale", format(request.guidanceScale)),
             ("Seed", "\(request.seed)"),
             ("Size", "\(request.width)x\(request.height)"),
-            ("Model", modelName),
         ]
+        if let modelHash { fields.append(("Model hash", modelHash)) }
+        fields.append(("Model", modelName))
         if request.initImage != nil { fields.append(("Denoising strength", format(Float(request.strength)))) }
         if request.clipSkip > 0 { fields.append(("Clip skip", "\(request.clipSkip + 1)")) }
+        fields += extra
         lines.append(fields.map { "\($0): \($1)" }.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

@@ -16,6 +16,12 @@ public struct GenerationRequest: Sendable {
     /// img2img: the starting image, NHWC [1, height, width, 3] in [-1, 1].
     public var initImage: Tensor?
     public var strength: Double = 0.75
+    /// Inpainting: white = repaint, at the request's size (needs `initImage`). With a 9-channel
+    /// inpainting U-Net it conditions the model; with a normal one the unmasked area is restored
+    /// from the noised original after every step (diffusers' inpaint pipeline either way).
+    public var mask: PixelMask?
+    /// Depth-to-image models: the depth conditioning (any size; needs `initImage`).
+    public var depthMap: DepthMap?
     /// diffusers' `clip_skip` (A1111 "Clip skip" minus one).
     public var clipSkip = 0
 

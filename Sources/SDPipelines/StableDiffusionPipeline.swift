@@ -4,8 +4,11 @@ import SDModels
 import SDSampling
 import SDWeights
 
-/// Text-to-image and image-to-image, step for step as diffusers' StableDiffusionPipeline and
-/// StableDiffusionImg2ImgPipeline with a CPU `torch.Generator` seeded the same way.
+/// Every Stable Diffusion 1.x/2.x job, step for step as diffusers' pipelines with a CPU
+/// `torch.Generator` seeded the same way: txt2img and img2img (StableDiffusionPipeline,
+/// StableDiffusionImg2ImgPipeline), inpainting (StableDiffusionInpaintPipeline), depth-to-image
+/// (StableDiffusionDepth2ImgPipeline) and, for the x4 upscaler, `upscaledLatents`
+/// (StableDiffusionUpscalePipeline).
 public final class StableDiffusionPipeline {
     /// The checkpoint, its prediction type settled (by A1111's probe if nothing else told it).
     public let checkpoint: ModelCheckpoint
@@ -15,9 +18,6 @@ public final class StableDiffusionPipeline {
     public let vae: AutoencoderKL
 
     public init(checkpoint: ModelCheckpoint) throws {
-        guard checkpoint.variant == .base else {
-            throw PipelineError.unsupportedModel("\(checkpoint.variant.rawValue) checkpoints need their own pipeline")
-        }
         tokenizer = try TokenizerLoader.tokenizer(for: checkpoint)
         textEncoder = try CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder)
         unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet)
@@ -28,52 +28,41 @@ public final class StableDiffusionPipeline {
     /// Native resolution: the U-Net's sample size times the VAE's downscale (512, or 768 for 768-v).
     public var defaultImageSize: Int { (checkpoint.unetConfig.sampleSize ?? 64) * vae.downscale }
 
-    /// The final latents (NCHW, [1, 4, h/8, w/8], before VAE scaling is undone) for one request.
+    /// The final latents (NCHW, [1, 4, h/8, w/8], before VAE scaling is undone) for one request:
+    /// txt2img, img2img, inpainting (either kind of model) or depth-to-image, in diffusers' order
+    /// of random draws.
     public func latents(for request: GenerationRequest,
                         progress: (GenerationProgress) throws -> Void = { _ in }) throws -> [Float] {
+        guard checkpoint.variant != .upscale else {
+            throw PipelineError.unsupportedModel("the x4 upscaler takes a low-resolution image: use `sd upscale`")
+        }
         try validate(request)
         var scheduler = try makeScheduler(request.sampler)
         try scheduler.setTimesteps(request.steps)
         let factor = vae.downscale
         let (h, w) = (request.height / factor, request.width / factor)
-        let latentCount = 4 * h * w
         let guided = request.guidanceScale > 1
-        let context = try encodePrompts(request, guided: guided)
+        let context = try encodePrompts(request.prompt, negative: request.negativePrompt, clipSkip: request.clipSkip,
+                                        guided: guided)
         var generator = TorchGenerator(seed: request.seed)
-
-        var start = 0
-        var latents: [Float]
-        if let image = request.initImage {
-            start = try scheduler.img2imgStartIndex(strength: request.strength)
-            // diffusers' order: the posterior sample draws from the generator first, then the noise.
-            let (mean, logvar) = try vae.encode(image)
-            let eps = generator.randn(latentCount)
-            let meanNCHW = try mean.nhwcToNCHW(), logvarNCHW = try logvar.nhwcToNCHW()
-            let scale = Float(checkpoint.vaeConfig.scalingFactor)
-            var clean = [Float](repeating: 0, count: latentCount)
-            for i in 0..<latentCount {
-                let std = Foundation.exp(0.5 * logvarNCHW.data[i])
-                clean[i] = (meanNCHW.data[i] + std * eps[i]) * scale
-            }
-            let noise = generator.randn(latentCount)
-            latents = try scheduler.addNoise(original: clean, noise: noise, timestepIndex: start)
-        } else {
-            latents = scheduler.initialLatents(count: latentCount, generator: &generator)
-        }
+        let start = try setup(request, scheduler: scheduler, latentSize: (h, w), generator: &generator)
 
         var optionalGenerator: TorchGenerator? = generator
         let began = DispatchTime.now().uptimeNanoseconds
-        let total = scheduler.timesteps.count - start
+        let total = scheduler.timesteps.count - start.index
         var done = 0
-        latents = try scheduler.sample(latents: latents, startIndex: start, generator: &optionalGenerator) { input, t in
-            let prediction = try self.predictNoise(input, timestep: Float(t), context: context, height: h, width: w,
-                                                   guidance: guided ? request.guidanceScale : nil)
+        let noiser = scheduler
+        return try scheduler.sample(latents: start.latents, startIndex: start.index, generator: &optionalGenerator,
+                                    model: { input, t in
+            let prediction = try self.predictNoise(input + start.conditioning, timestep: Float(t), context: context,
+                                                   height: h, width: w, guidance: guided ? request.guidanceScale : nil)
             done += 1
             try progress(GenerationProgress(step: done, totalSteps: total,
-                                        elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
+                                            elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9))
             return prediction
-        }
-        return latents
+        }, afterStep: start.blend.map { blend in
+            { index, x in try blend.apply(to: x, after: index, scheduler: noiser) }
+        })
     }
 
     /// Decodes final latents (NCHW) to 8-bit RGB pixels, as diffusers' image processor does:
@@ -92,14 +81,9 @@ public final class StableDiffusionPipeline {
     private func validate(_ request: GenerationRequest) throws {
         let factor = vae.downscale
         for (name, value) in [("width", request.width), ("height", request.height)]
-        where value < factor * 8 || value > 4096 || value % 8 != 0 {
-            throw PipelineError.invalidOption(option: name, value: "\(value)", reason: "must be a multiple of 8 between 64 and 4096")
-        }
-        let levels = checkpoint.unetConfig.blockOutChannels.count - 1
-        for (name, value) in [("width", request.width), ("height", request.height)]
-        where (value / factor) % (1 << levels) != 0 {
+        where value < factor * 4 || value > 4096 || value % factor != 0 {
             throw PipelineError.invalidOption(option: name, value: "\(value)",
-                                              reason: "must be a multiple of \(factor << levels) for this U-Net")
+                                              reason: "must be a multiple of \(factor) between \(factor * 4) and 4096")
         }
         guard (1...1000).contains(request.steps) else {
             throw PipelineError.invalidOption(option: "steps", value: "\(request.steps)", reason: "must be between 1 and 1000")
@@ -111,6 +95,27 @@ public final class StableDiffusionPipeline {
             throw PipelineError.invalidOption(option: "init-image", value: "\(image.shape)",
                                               reason: "must be resized to \(request.width)x\(request.height)")
         }
+        if let mask = request.mask {
+            guard request.initImage != nil else {
+                throw PipelineError.invalidOption(option: "mask", value: "given", reason: "inpainting needs an init image")
+            }
+            guard mask.width == request.width, mask.height == request.height else {
+                throw PipelineError.invalidOption(option: "mask", value: "\(mask.width)x\(mask.height)",
+                                                  reason: "must match the image size \(request.width)x\(request.height)")
+            }
+        }
+        switch checkpoint.variant {
+        case .inpaint where request.mask == nil:
+            throw PipelineError.invalidOption(option: "mask", value: "none",
+                                              reason: "this is a 9-channel inpainting model: give an init image and a mask")
+        case .depth where request.initImage == nil || request.depthMap == nil:
+            throw PipelineError.invalidOption(option: "depth-map", value: "none",
+                                              reason: "a depth model needs an init image and a depth map (or a depth estimator)")
+        case .depth where request.mask != nil, .base where request.depthMap != nil, .inpaint where request.depthMap != nil:
+            throw PipelineError.invalidOption(option: request.mask != nil ? "mask" : "depth-map", value: "given",
+                                              reason: "not supported by a \(checkpoint.variant.rawValue) model")
+        default: break
+        }
     }
 
     func makeScheduler(_ kind: SamplerKind) throws -> any Scheduler {
@@ -119,20 +124,22 @@ public final class StableDiffusionPipeline {
     }
 
     /// [uncond; cond] (diffusers' order) or just cond when guidance is off.
-    private func encodePrompts(_ request: GenerationRequest, guided: Bool) throws -> Tensor {
-        let prompts = guided ? [request.negativePrompt, request.prompt] : [request.prompt]
+    func encodePrompts(_ prompt: String, negative: String, clipSkip: Int, guided: Bool) throws -> Tensor {
+        let prompts = guided ? [negative, prompt] : [prompt]
         let ids = prompts.map { tokenizer.tokenize($0, maxLength: textEncoder.config.maxPositionEmbeddings).ids }
-        return try textEncoder(ids, skipLastLayers: request.clipSkip)
+        return try textEncoder(ids, skipLastLayers: clipSkip)
     }
 
-    /// The (guided) model output for NCHW latents `input`.
-    private func predictNoise(_ input: [Float], timestep: Float, context: Tensor, height: Int, width: Int,
-                              guidance: Float?) throws -> [Float] {
+    /// The (guided) model output for NCHW latents `input` (with any conditioning channels after
+    /// the four latent ones); `classLabel` is the upscaler's noise level.
+    func predictNoise(_ input: [Float], timestep: Float, context: Tensor, height: Int, width: Int,
+                      guidance: Float?, classLabel: Int? = nil) throws -> [Float] {
         let batch = context.shape[0]
-        let x = try Tensor(shape: [1, 4, height, width], values: input).nchwToNHWC()
+        let x = try Tensor(shape: [1, input.count / (height * width), height, width], values: input).nchwToNHWC()
         let sample = batch == 1 ? x : try Tensor.concatenatingBatches(Array(repeating: x, count: batch))
-        let out = try unet(sample, timesteps: Array(repeating: timestep, count: batch), context: context).nhwcToNCHW()
-        let n = input.count
+        let out = try unet(sample, timesteps: Array(repeating: timestep, count: batch), context: context,
+                           classLabels: classLabel.map { Array(repeating: $0, count: batch) }).nhwcToNCHW()
+        let n = out.count / batch
         guard let g = guidance else { return Array(UnsafeBufferPointer(start: out.data, count: n)) }
         let uncond = out.data, cond = out.data + n
         return (0..<n).map { uncond[$0] + g * (cond[$0] - uncond[$0]) }

@@ -89,6 +89,12 @@ public struct DDPMScheduler: Scheduler {
         return zip(prev, noise).map { $0 + scale * $1 }
     }
 
+    /// `add_noise` at a training timestep rather than an inference index: the x4 upscaler's
+    /// low-res scheduler noises the input image to its noise level this way. Clamped to the table.
+    public func addNoise(original: [Float], noise: [Float], trainingTimestep: Int) -> [Float] {
+        schedule.addNoise(original: original, noise: noise, timestep: min(max(trainingTimestep, 0), schedule.count - 1))
+    }
+
     public func addNoise(original: [Float], noise: [Float], timestepIndex: Int) throws -> [Float] {
         try checkIndex(timestepIndex)
         try checkSizes(original, noise)

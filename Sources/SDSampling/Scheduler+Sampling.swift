@@ -27,10 +27,12 @@ extension Scheduler {
 
     /// Runs the denoising loop from `startIndex` to the end of `timesteps`, asking `model` for
     /// the prediction at each scaled input and timestep (classifier-free guidance belongs in
-    /// that closure). Call `setTimesteps` first.
+    /// that closure). `afterStep` may replace the latents after the step at each index
+    /// (inpainting with a normal model blends the original back there). Call `setTimesteps` first.
     public mutating func sample(
         latents: [Float], startIndex: Int = 0, generator: inout TorchGenerator?,
-        model: (_ input: [Float], _ timestep: Double) throws -> [Float]
+        model: (_ input: [Float], _ timestep: Double) throws -> [Float],
+        afterStep: ((_ index: Int, _ latents: [Float]) throws -> [Float])? = nil
     ) throws -> [Float] {
         guard !timesteps.isEmpty else { throw SchedulerError.timestepsNotSet(scheduler: name) }
         guard startIndex >= 0, startIndex < timesteps.count else {
@@ -41,6 +43,7 @@ extension Scheduler {
             let input = try scaleModelInput(x, timestepIndex: index)
             let output = try model(input, timesteps[index])
             x = try step(modelOutput: output, timestepIndex: index, sample: x, generator: &generator)
+            if let afterStep { x = try afterStep(index, x) }
         }
         return x
     }

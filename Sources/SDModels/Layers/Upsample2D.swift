@@ -1,6 +1,7 @@
 import SDCompute
 
-/// Nearest-neighbour 2x upsampling followed by a 3x3 convolution.
+/// Nearest-neighbour upsampling followed by a 3x3 convolution: 2x, or to the size of the skip
+/// connection it will meet (diffusers' `upsample_size`, for latents not divisible by 2^levels).
 final class Upsample2D {
     let conv: Conv2D
 
@@ -8,5 +9,7 @@ final class Upsample2D {
         conv = try p.conv("conv", in: channels, out: channels, kernel: 3)
     }
 
-    func callAsFunction(_ x: Tensor) throws -> Tensor { try conv(x.upsampledNearest2x()) }
+    func callAsFunction(_ x: Tensor, height: Int? = nil, width: Int? = nil) throws -> Tensor {
+        try conv(x.upsampledNearest(height: height ?? 2 * x.shape[1], width: width ?? 2 * x.shape[2]))
+    }
 }

@@ -29,7 +29,7 @@ final class UNetUpBlock {
             h = try resnet(h.concatenatingChannels(skip), activatedTime: time)
             if i < attentions.count { h = try attentions[i](h, context: context) }
         }
-        if let upsampler { h = try upsampler(h) }
+        if let upsampler { h = try upsampler(h, height: skips.last?.shape[1], width: skips.last?.shape[2]) }
         return h
     }
 }
