@@ -90,6 +90,23 @@ def odd_txt2img(pipe, sampler, width, height):
         height=height, generator=generator(), output_type="latent").images
 
 
+def vae_tiling(model, image):
+    """diffusers' tiled VAE (enable_vae_tiling) with 64-pixel tiles, so a 128x96 image takes 3x2
+    tiles: decoded pixels (NCHW, unclamped) from fixed latents, and the encoded posterior."""
+    vae = load(StableDiffusionPipeline, model).vae
+    vae.enable_tiling()
+    vae.tile_sample_min_size, vae.tile_latent_min_size = 64, 8
+    latents = torch.randn((1, 4, 12, 16), generator=generator(), dtype=torch.float32)
+    tall = np.concatenate([image, image[::-1]], axis=0)[:96]
+    wide = np.concatenate([tall, tall[:, ::-1]], axis=1)
+    pixels = torch.from_numpy(wide).float().div(255).mul(2).sub(1).permute(2, 0, 1).unsqueeze(0)
+    with torch.no_grad():
+        decoded = vae.decode(latents).sample
+        posterior = vae.encode(pixels).latent_dist
+    return {"tiled.latents": latents, "tiled.decoded": decoded.contiguous(), "tiled.image_uint8": torch.from_numpy(wide.copy()),
+            "tiled.mean": posterior.mean.contiguous(), "tiled.logvar": posterior.logvar.contiguous()}
+
+
 def cases(image, mask, depth, low_res):
     """(model, pipeline class, tensor name, function of the pipeline)."""
     out = [("sd2-inpaint", StableDiffusionInpaintPipeline, f"inpaint9.{s}.strength{st}",
@@ -132,6 +149,7 @@ def main():
         tensors[name] = out32.contiguous()
         report.append((name, tuple(out32.shape), draws, (out32.double() - out64).abs().max().item(),
                        out64.abs().max().item()))
+    tensors.update(vae_tiling("sd1", image))
     tensors["image_uint8"] = torch.from_numpy(image)
     tensors["mask_uint8"] = torch.from_numpy(mask)
     tensors["depth_uint8"] = torch.from_numpy(depth)

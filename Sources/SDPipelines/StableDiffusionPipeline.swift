@@ -16,6 +16,11 @@ public final class StableDiffusionPipeline {
     let textEncoder: CLIPTextModel
     let unet: UNet2DConditionModel
     public let vae: AutoencoderKL
+    /// diffusers' tiled VAE for encoding and decoding: true, false, or nil for automatic (above
+    /// `autoTileArea`); the same picture as diffusers' `enable_tiling()` gives.
+    public var vaeTiling: Bool?
+    /// Tile side in pixels (diffusers: the VAE config's `sample_size`, 512 for SD).
+    public var vaeTileSize: Int
 
     public init(checkpoint: ModelCheckpoint) throws {
         tokenizer = try TokenizerLoader.tokenizer(for: checkpoint)
@@ -23,6 +28,7 @@ public final class StableDiffusionPipeline {
         unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet)
         self.checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
         vae = try AutoencoderKL(config: checkpoint.vaeConfig, weights: checkpoint.vae)
+        vaeTileSize = max(checkpoint.vaeConfig.sampleSize, 8 * vae.downscale)
     }
 
     /// Native resolution: the U-Net's sample size times the VAE's downscale (512, or 768 for 768-v).
@@ -65,18 +71,37 @@ public final class StableDiffusionPipeline {
         })
     }
 
-    /// Decodes final latents (NCHW) to 8-bit RGB pixels, as diffusers' image processor does:
-    /// x / scaling, VAE decode, (x / 2 + 0.5) clamped to [0, 1], times 255, rounded.
+    /// Decodes final latents (NCHW) to 8-bit RGB pixels (interleaved), as diffusers' image
+    /// processor does: x / scaling, VAE decode, (x / 2 + 0.5) clamped to [0, 1], times 255, rounded.
     public func decode(latents: [Float], width: Int, height: Int) throws -> [UInt8] {
         let factor = vae.downscale
+        let (h, w) = (height / factor, width / factor)
+        guard latents.count == 4 * h * w else {
+            throw PipelineError.invalidOption(option: "latents", value: "\(latents.count) values",
+                                              reason: "expected 4x\(h)x\(w) for \(width)x\(height)")
+        }
         let scale = 1 / Float(checkpoint.vaeConfig.scalingFactor)
-        let z = try Tensor(shape: [1, 4, height / factor, width / factor], values: latents.map { $0 * scale }).nchwToNHWC()
-        let image = try vae.decode(z)
-        return (0..<image.count).map { i in
-            let v = min(max(image.data[i] / 2 + 0.5, 0), 1)
+        let z = Planes(channels: 4, height: h, width: w, values: latents.map { $0 * scale })
+        let decodeTile: (Planes) throws -> Planes = { tile in
+            let image = try self.vae.decode(Tensor(shape: [1, 4, tile.height, tile.width], values: tile.values).nchwToNHWC())
+            return Planes(channels: 3, height: image.shape[1], width: image.shape[2], values: try image.nhwcToNCHW().array)
+        }
+        let tiling = VAETiling(inputTile: vaeTileSize / factor, outputTile: vaeTileSize)
+        let image = try tilesVAE(width: width, height: height) && tiling.applies(height: h, width: w)
+            ? tiling.run(z, decodeTile) : decodeTile(z)
+        let plane = width * height
+        return (0..<3 * plane).map { i in
+            let v = min(max(image.values[(i % 3) * plane + i / 3] / 2 + 0.5, 0), 1)
             return UInt8((v * 255).rounded(.toNearestOrEven))
         }
     }
+
+    /// Whether the VAE runs in tiles for an image of this size: `vaeTiling`, or when that is nil,
+    /// above `autoTileArea` pixels.
+    func tilesVAE(width: Int, height: Int) -> Bool { vaeTiling ?? (width * height > Self.autoTileArea) }
+
+    /// Images larger than this many pixels (above 1024x1024) use the tiled VAE by default.
+    public static let autoTileArea = 1024 * 1024
 
     private func validate(_ request: GenerationRequest) throws {
         let factor = vae.downscale

@@ -27,7 +27,9 @@ final class EditingParityTests: XCTestCase {
     }
 
     private func image(_ name: String, side: Int) throws -> Tensor {
-        Tensor(shape: [1, side, side, 3], values: try bytes(name).map { 2 * (Float($0) / 255) - 1 })
+        let pixels = try bytes(name)
+        guard pixels.count == side * side * 3 else { throw XCTSkip("\(name) is not \(side)x\(side)") }
+        return Tensor(shape: [1, side, side, 3], values: pixels.map { 2 * (Float($0) / 255) - 1 })
     }
 
     private func request(_ sampler: SamplerKind, width: Int = 64, height: Int = 64) -> GenerationRequest {
@@ -121,6 +123,42 @@ final class EditingParityTests: XCTestCase {
         XCTAssertEqual(tiled.count, whole.count)
         XCTAssertTrue(tiled.allSatisfy(\.isFinite))
         XCTAssertNotEqual(tiled, whole)
+    }
+
+    /// diffusers' tiled VAE (enable_tiling, 64-pixel tiles here so 128x96 takes 3x2 tiles):
+    /// decoded pixels and the encoded posterior match; untiled differs (it is a real change).
+    func testTiledVAEMatchesDiffusers() throws {
+        let pipe = try pipeline("sd1")
+        pipe.vaeTiling = true
+        pipe.vaeTileSize = 64
+        let ref = try Self.loaded.get()
+        guard let latents = ref.tensors["tiled.latents"], let decoded = ref.tensors["tiled.decoded"],
+              let mean = ref.tensors["tiled.mean"], let logvar = ref.tensors["tiled.logvar"] else {
+            return XCTFail("no tiled VAE reference")
+        }
+        let scale = Float(pipe.checkpoint.vaeConfig.scalingFactor)
+        let pixels = try pipe.decode(latents: try latents.floats().map { $0 * scale }, width: 128, height: 96)
+        let expected = try decoded.floats()
+        var worst = 0
+        for (i, p) in pixels.enumerated() {
+            let (c, pixel) = (i % 3, i / 3)
+            let v = min(max(expected[c * 96 * 128 + pixel] / 2 + 0.5, 0), 1)
+            worst = max(worst, abs(Int(p) - Int((v * 255).rounded(.toNearestOrEven))))
+        }
+        XCTAssertLessThanOrEqual(worst, 1, "tiled decode differs by \(worst)/255")
+        pipe.vaeTiling = false
+        let untiled = try pipe.decode(latents: try latents.floats().map { $0 * scale }, width: 128, height: 96)
+        XCTAssertGreaterThan(zip(untiled, pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0, 1)
+
+        pipe.vaeTiling = true
+        let wide = try bytes("tiled.image_uint8")
+        XCTAssertEqual(wide.count, 96 * 128 * 3)
+        let image = Tensor(shape: [1, 96, 128, 3], values: wide.map { 2 * (Float($0) / 255) - 1 })
+        let (m, l) = try pipe.vae.posterior(moments: try pipe.encodeMoments(image))
+        for (name, got, want) in [("mean", try m.nhwcToNCHW().array, try mean.floats()), ("logvar", try l.nhwcToNCHW().array, try logvar.floats())] {
+            let err = zip(got, want).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThan(err, 1e-4, "tiled encode \(name): max abs error \(err)")
+        }
     }
 
     func testSizesNotMultipleOf64() throws {

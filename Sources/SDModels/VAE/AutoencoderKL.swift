@@ -32,7 +32,15 @@ public final class AutoencoderKL {
     /// The posterior's mean and log-variance (clamped to [-30, 20] as diffusers does) for an NHWC
     /// image in [-1, 1].
     public func encode(_ image: Tensor) throws -> (mean: Tensor, logvar: Tensor) {
-        let moments = try quantConv(encoder(image))
+        try posterior(moments: encodeMoments(image))
+    }
+
+    /// The encoder's raw output (mean and log-variance channels, NHWC): tiled encoding blends
+    /// these before the posterior is formed, as diffusers does.
+    public func encodeMoments(_ image: Tensor) throws -> Tensor { try quantConv(encoder(image)) }
+
+    /// Splits moments into the posterior's mean and clamped log-variance.
+    public func posterior(moments: Tensor) throws -> (mean: Tensor, logvar: Tensor) {
         let latent = config.latentChannels
         let logvar = try moments.channelSlice(latent..<(2 * latent))
         for i in 0..<logvar.count { logvar.data[i] = min(max(logvar.data[i], -30), 20) }
