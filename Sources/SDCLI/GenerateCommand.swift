@@ -42,8 +42,26 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "img2img: the initial image (PNG or JPEG).")
     var initImage: String?
 
-    @Option(help: "img2img: how much of the image to repaint, 0...1.")
-    var strength: Double = 0.75
+    @Option(help: "img2img: how much of the image to repaint, 0...1 (default 0.75; 1 for inpainting models and --outpaint, 0.8 for depth models).")
+    var strength: Double?
+
+    @Option(help: "Inpainting: mask image of the init image's size, white = repaint.")
+    var mask: String?
+
+    @Option(help: "Inpainting: Gaussian blur (pixels) of the mask used to paste the result over the original.")
+    var maskBlur: Double = 4
+
+    @Flag(help: "Inpainting: repaint the black part of the mask instead of the white.")
+    var invertMask = false
+
+    @Option(help: "Outpainting: extend the init image by LEFT,TOP,RIGHT,BOTTOM pixels (multiples of 8) and paint the border.")
+    var outpaint: String?
+
+    @Option(help: "Depth models: depth map image (white = near); any size.")
+    var depthMap: String?
+
+    @Flag(help: "Decode (and encode) with the tiled VAE; automatic above 1024x1024.")
+    var vaeTiling = false
 
     @Option(help: "Images to make, with seeds seed, seed+1, ... (A1111's batch count).")
     var batchCount: Int = 1
@@ -63,7 +81,9 @@ struct GenerateCommand: ParsableCommand {
     func validate() throws {
         guard positionalPrompt != nil || prompt != nil else { throw ValidationError("give a prompt (positional or --prompt)") }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be between 1 and 1000, got \(steps)") }
-        guard strength.isFinite, (0...1).contains(strength) else { throw ValidationError("--strength must be in [0, 1], got \(strength)") }
+        if let strength, !strength.isFinite || !(0...1).contains(strength) {
+            throw ValidationError("--strength must be in [0, 1], got \(strength)")
+        }
         guard (1...10000).contains(batchCount) else { throw ValidationError("--batch-count must be at least 1") }
         guard (1...12).contains(clipSkip) else { throw ValidationError("--clip-skip must be between 1 and 12") }
         guard cfgScale.isFinite, cfgScale >= 0 else { throw ValidationError("--cfg-scale must be a non-negative number") }
@@ -74,7 +94,28 @@ struct GenerateCommand: ParsableCommand {
         if SamplerKind(name: sampler) == nil {
             throw ValidationError("unknown --sampler '\(sampler)'; known: \(SamplerKind.allNames.joined(separator: ", "))")
         }
-        if initImage == nil, strength != 0.75 { throw ValidationError("--strength needs --init-image") }
+        if initImage == nil {
+            for (flag, given) in [("--strength", strength != nil), ("--mask", mask != nil), ("--outpaint", outpaint != nil),
+                                  ("--invert-mask", invertMask)] where given {
+                throw ValidationError("\(flag) needs --init-image")
+            }
+        }
+        if mask != nil, outpaint != nil { throw ValidationError("give --mask or --outpaint, not both") }
+        guard maskBlur.isFinite, (0...64).contains(maskBlur) else { throw ValidationError("--mask-blur must be between 0 and 64") }
+        if let outpaint { _ = try Self.outpaintMargins(outpaint) }
+    }
+
+    /// `--outpaint L,T,R,B`: four non-negative multiples of 8, not all zero.
+    static func outpaintMargins(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--outpaint takes LEFT,TOP,RIGHT,BOTTOM pixels, e.g. 0,0,128,0; got '\(text)'")
+        }
+        let margins = parts.compactMap { $0 }
+        guard margins.allSatisfy({ $0 >= 0 && $0 % 8 == 0 && $0 <= 4096 }), margins.contains(where: { $0 > 0 }) else {
+            throw ValidationError("--outpaint margins must be multiples of 8 between 0 and 4096, not all 0; got '\(text)'")
+        }
+        return margins
     }
 
     func run() throws {
@@ -82,6 +123,7 @@ struct GenerateCommand: ParsableCommand {
             Interrupt.install()
             let checkpoint = try modelOptions.load()
             let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint)
+            if vaeTiling { pipeline.vaeTiling = true }
             var request = GenerationRequest(prompt: prompt ?? positionalPrompt ?? "")
             request.negativePrompt = negativePrompt
             request.steps = steps
@@ -89,13 +131,26 @@ struct GenerateCommand: ParsableCommand {
             request.sampler = try SamplerKind.named(sampler)
             request.width = width ?? pipeline.defaultImageSize
             request.height = height ?? pipeline.defaultImageSize
-            request.strength = strength
             request.clipSkip = clipSkip - 1
-            if let initImage {
-                request.initImage = try InitImage.load(URL(fileURLWithPath: initImage), width: request.width, height: request.height)
+            let editing = try EditInputs.load(initImage: initImage, mask: mask, invertMask: invertMask,
+                                              outpaint: try outpaint.map(Self.outpaintMargins), width: width, height: height,
+                                              defaultSize: pipeline.defaultImageSize)
+            if let editing {
+                request.width = editing.image.width
+                request.height = editing.image.height
+                request.initImage = editing.image.normalizedTensor()
+                request.mask = editing.mask
             }
+            if checkpoint.variant == .depth {
+                request.depthMap = try depthMap.map { try DepthMap(image: ImageFile.read(URL(fileURLWithPath: $0))) }
+            } else if depthMap != nil {
+                throw InputError("--depth-map needs a depth model (this is a \(checkpoint.variant.rawValue) model)")
+            }
+            request.strength = strength ?? Self.defaultStrength(checkpoint.variant, outpainting: outpaint != nil)
+            let overlayMask = editing?.mask.map { $0.blurred(sigma: maskBlur) }
             let firstSeed = seed >= 0 ? UInt64(seed) : UInt64.random(in: 0...UInt64(UInt32.max))
             let modelName = checkpoint.url.deletingPathExtension().lastPathComponent
+            let extra = editing?.mask != nil ? [("Mask blur", Self.format(maskBlur))] : []
             for index in 0..<batchCount {
                 request.seed = firstSeed &+ UInt64(index)
                 let label = batchCount > 1 ? "image \(index + 1)/\(batchCount), seed \(request.seed)" : "seed \(request.seed)"
@@ -110,13 +165,25 @@ struct GenerateCommand: ParsableCommand {
                                           height: request.height / pipeline.vae.downscale,
                                           to: OutputNaming.numbered(URL(fileURLWithPath: saveLatents), index: index, of: batchCount))
                 }
-                let pixels = try pipeline.decode(latents: latents, width: request.width, height: request.height)
+                var image = try RGBImage(width: request.width, height: request.height,
+                                         pixels: pipeline.decode(latents: latents, width: request.width, height: request.height))
+                if let editing, let overlayMask { image = try image.overlaid(on: editing.image, mask: overlayMask) }
                 let url = try OutputNaming.url(explicit: output, prompt: request.prompt, seed: request.seed,
                                                index: index, of: batchCount)
-                try ImageOutput.writePNG(pixels: pixels, width: request.width, height: request.height,
-                                         parameters: GenerationParameters.text(for: request, modelName: modelName), to: url)
+                let parameters = GenerationParameters.text(for: request, modelName: modelName, extra: extra)
+                try ImageFile.writePNG(image, to: url, text: [(key: "parameters", value: parameters)])
                 print(url.path)
             }
         }
     }
+
+    /// A1111's 0.75, except where diffusers' pipeline for the model defaults otherwise:
+    /// inpainting models (and outpainting, which starts from no picture) 1.0, depth models 0.8.
+    static func defaultStrength(_ variant: ModelVariant, outpainting: Bool) -> Double {
+        if variant == .inpaint || outpainting { return 1 }
+        return variant == .depth ? 0.8 : 0.75
+    }
+
+    /// A1111 prints 4.0 as "4".
+    static func format(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 }
