@@ -17,6 +17,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed passes after one warm-up pass (the median is reported).")
     var steps: Int = 3
 
+    @Flag(help: "Also print the time per kind of kernel (convolution, matmul, attention, norms, ...).")
+    var profile = false
+
     func validate() throws {
         guard ArchitecturePreset(rawValue: preset) != nil else {
             throw ValidationError("unknown --preset '\(preset)'; known: \(ArchitecturePreset.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -32,7 +35,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let result = try CLIError.wrap {
-            try Benchmark.run(preset: preset, component: component, steps: steps) { Terminal.status($0) }
+            try Benchmark.run(preset: preset, component: component, steps: steps, profile: profile) { Terminal.status($0) }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

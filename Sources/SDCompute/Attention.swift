@@ -22,10 +22,13 @@ public enum Attention {
     public static func compute(q: Operand, k: Operand, v: Operand, batch: Int, queryLength: Int,
                                keyLength: Int, heads: Int, headDim: Int, causal: Bool = false) -> Tensor {
         let out = Tensor(shape: [batch, queryLength, heads * headDim])
-        sd_attention(q.pointer, Int64(q.stride), k.pointer, Int64(k.stride), v.pointer, Int64(v.stride),
-                     out.data, Int64(heads * headDim), Int64(batch), Int64(heads), Int64(queryLength),
-                     Int64(keyLength), Int64(headDim), 1 / Float(headDim).squareRoot(), causal ? 1 : 0)
-        FlopCounter.add(4 * Double(batch * heads) * Double(queryLength) * Double(keyLength * headDim))
+        let flops = 4 * Double(batch * heads) * Double(queryLength) * Double(keyLength * headDim)
+        KernelProfile.measure("attention \(keyLength == queryLength ? "self" : "cross")", flops: flops) {
+            sd_attention(q.pointer, Int64(q.stride), k.pointer, Int64(k.stride), v.pointer, Int64(v.stride),
+                         out.data, Int64(heads * headDim), Int64(batch), Int64(heads), Int64(queryLength),
+                         Int64(keyLength), Int64(headDim), 1 / Float(headDim).squareRoot(), causal ? 1 : 0)
+        }
+        FlopCounter.add(flops)
         return out
     }
 }

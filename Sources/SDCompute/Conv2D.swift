@@ -60,9 +60,11 @@ public final class Conv2D: @unchecked Sendable {
     }
 
     private func run(_ x: Tensor, into out: Tensor, accumulate: Bool) throws {
-        let status = sd_conv_forward(handle, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]),
-                                     x.data, out.data, accumulate ? 1 : 0)
+        let flops = 2 * Double(out.count) * Double(inChannels * kernelArea)
+        let status = KernelProfile.measure("conv \(kernelArea == 1 ? "1x1" : "3x3")", flops: flops) {
+            sd_conv_forward(handle, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), x.data, out.data, accumulate ? 1 : 0)
+        }
         guard status == 0 else { throw ComputeError.primitiveFailed("convolution on \(x.shape)") }
-        FlopCounter.add(2 * Double(out.count) * Double(inChannels * kernelArea))
+        FlopCounter.add(flops)
     }
 }

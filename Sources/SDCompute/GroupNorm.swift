@@ -25,10 +25,12 @@ public struct GroupNorm: Sendable {
         }
         let out = Tensor(shape: x.shape)
         let batch = x.shape[0]
-        gamma.withUnsafeBufferPointer { g in
-            beta.withUnsafeBufferPointer { b in
-                sd_group_norm(x.data, out.data, Int64(batch), Int64(x.count / batch / channels), Int64(channels),
-                              Int64(groups), eps, g.baseAddress, b.baseAddress, silu ? 1 : 0)
+        KernelProfile.measure("group norm") {
+            gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { b in
+                    sd_group_norm(x.data, out.data, Int64(batch), Int64(x.count / batch / channels), Int64(channels),
+                                  Int64(groups), eps, g.baseAddress, b.baseAddress, silu ? 1 : 0)
+                }
             }
         }
         return out

@@ -21,10 +21,12 @@ public struct LayerNorm: Sendable {
             throw ComputeError.shapeMismatch("layer norm over \(channels) on \(x.shape)")
         }
         let out = Tensor(shape: x.shape)
-        gamma.withUnsafeBufferPointer { g in
-            beta.withUnsafeBufferPointer { b in
-                sd_layer_norm(x.data, out.data, Int64(x.count / channels), Int64(channels), eps,
-                              g.baseAddress, b.baseAddress)
+        KernelProfile.measure("layer norm") {
+            gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { b in
+                    sd_layer_norm(x.data, out.data, Int64(x.count / channels), Int64(channels), eps,
+                                  g.baseAddress, b.baseAddress)
+                }
             }
         }
         return out

@@ -44,9 +44,13 @@ public final class Linear: @unchecked Sendable {
 
     private func run(_ x: Tensor, into out: Tensor, accumulate: Bool) throws {
         let rows = x.count / inFeatures
-        guard sd_linear_forward(handle, Int64(rows), x.data, out.data, accumulate ? 1 : 0) == 0 else {
+        let flops = 2 * Double(rows) * Double(inFeatures * outFeatures)
+        let status = KernelProfile.measure("matmul", flops: flops) {
+            sd_linear_forward(handle, Int64(rows), x.data, out.data, accumulate ? 1 : 0)
+        }
+        guard status == 0 else {
             throw ComputeError.primitiveFailed("linear \(inFeatures)->\(outFeatures) on \(x.shape)")
         }
-        FlopCounter.add(2 * Double(rows) * Double(inFeatures * outFeatures))
+        FlopCounter.add(flops)
     }
 }

@@ -4,13 +4,13 @@ extension Tensor {
     /// act(self) in a new tensor.
     public func activated(_ activation: Activation) -> Tensor {
         let out = Tensor(shape: shape)
-        sd_activate(data, out.data, Int64(count), activation.kernelCode)
+        KernelProfile.measure("elementwise") { sd_activate(data, out.data, Int64(count), activation.kernelCode) }
         return out
     }
 
     /// act(self) in place.
     public func activate(_ activation: Activation) {
-        sd_activate(data, data, Int64(count), activation.kernelCode)
+        KernelProfile.measure("elementwise") { sd_activate(data, data, Int64(count), activation.kernelCode) }
     }
 
     /// GEGLU on rows of [hidden | gate]: hidden * gelu(gate), halving the last dimension.
@@ -19,7 +19,7 @@ extension Tensor {
             throw ComputeError.shapeMismatch("GEGLU needs an even last dimension, got \(shape)")
         }
         let out = Tensor(shape: Array(shape.dropLast()) + [width2 / 2])
-        sd_geglu(data, out.data, Int64(count / width2), Int64(width2 / 2))
+        KernelProfile.measure("elementwise") { sd_geglu(data, out.data, Int64(count / width2), Int64(width2 / 2)) }
         return out
     }
 
@@ -27,20 +27,20 @@ extension Tensor {
     public func adding(_ other: Tensor, alpha: Float = 1, beta: Float = 1) throws -> Tensor {
         guard other.count == count else { throw ComputeError.shapeMismatch("add \(shape) and \(other.shape)") }
         let out = Tensor(shape: shape)
-        sd_axpby(data, alpha, other.data, beta, out.data, Int64(count))
+        KernelProfile.measure("elementwise") { sd_axpby(data, alpha, other.data, beta, out.data, Int64(count)) }
         return out
     }
 
     /// self += other * beta.
     public func add(_ other: Tensor, beta: Float = 1) throws {
         guard other.count == count else { throw ComputeError.shapeMismatch("add \(shape) and \(other.shape)") }
-        sd_axpby(data, 1, other.data, beta, data, Int64(count))
+        KernelProfile.measure("elementwise") { sd_axpby(data, 1, other.data, beta, data, Int64(count)) }
     }
 
     /// self * scale + shift, in a new tensor.
     public func scaled(_ scale: Float, shift: Float = 0) -> Tensor {
         let out = Tensor(shape: shape)
-        sd_scale_shift(data, out.data, Int64(count), scale, shift)
+        KernelProfile.measure("elementwise") { sd_scale_shift(data, out.data, Int64(count), scale, shift) }
         return out
     }
 
@@ -51,12 +51,12 @@ extension Tensor {
             throw ComputeError.shapeMismatch("broadcast \(bias.shape) over \(shape)")
         }
         let rows = count / channels
-        sd_add_row_bias(data, bias.data, Int64(rows), Int64(channels), Int64(rows / shape[0]))
+        KernelProfile.measure("elementwise") { sd_add_row_bias(data, bias.data, Int64(rows), Int64(channels), Int64(rows / shape[0])) }
     }
 
     /// Softmax over the last dimension, in place.
     public func softmaxLastDimension() {
         guard let cols = shape.last, cols > 0 else { return }
-        sd_softmax_rows(data, Int64(count / cols), Int64(cols))
+        KernelProfile.measure("elementwise") { sd_softmax_rows(data, Int64(count / cols), Int64(cols)) }
     }
 }

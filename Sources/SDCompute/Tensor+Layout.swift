@@ -5,7 +5,7 @@ extension Tensor {
     public func upsampledNearest2x() throws -> Tensor {
         guard rank == 4 else { throw ComputeError.shapeMismatch("upsample expects NHWC, got \(shape)") }
         let out = Tensor(shape: [shape[0], shape[1] * 2, shape[2] * 2, shape[3]])
-        sd_upsample_nearest2x(data, out.data, Int64(shape[0]), Int64(shape[1]), Int64(shape[2]), Int64(shape[3]))
+        KernelProfile.measure("layout") { sd_upsample_nearest2x(data, out.data, Int64(shape[0]), Int64(shape[1]), Int64(shape[2]), Int64(shape[3])) }
         return out
     }
 
@@ -38,7 +38,7 @@ extension Tensor {
             throw ComputeError.shapeMismatch("concat \(shape) and \(other.shape)")
         }
         let out = Tensor(shape: Array(shape.dropLast()) + [ca + cb])
-        sd_concat_channels(data, Int64(ca), other.data, Int64(cb), out.data, Int64(count / max(ca, 1)))
+        KernelProfile.measure("layout") { sd_concat_channels(data, Int64(ca), other.data, Int64(cb), out.data, Int64(count / max(ca, 1))) }
         return out
     }
 
@@ -47,7 +47,7 @@ extension Tensor {
         guard rank == 4 else { throw ComputeError.shapeMismatch("expected NCHW, got \(shape)") }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let out = Tensor(shape: [n, h, w, c])
-        sd_nchw_to_nhwc(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w))
+        KernelProfile.measure("layout") { sd_nchw_to_nhwc(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w)) }
         return out
     }
 
@@ -56,7 +56,7 @@ extension Tensor {
         guard rank == 4 else { throw ComputeError.shapeMismatch("expected NHWC, got \(shape)") }
         let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
         let out = Tensor(shape: [n, c, h, w])
-        sd_nhwc_to_nchw(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w))
+        KernelProfile.measure("layout") { sd_nhwc_to_nchw(data, out.data, Int64(n), Int64(c), Int64(h), Int64(w)) }
         return out
     }
 

@@ -23,9 +23,17 @@ public enum Benchmark {
         }
     }
 
-    /// Runs the benchmark; `report` receives one human-readable line per measurement.
-    public static func run(preset: ArchitecturePreset, component: Component, steps: Int,
+    /// Runs the benchmark; `report` receives one human-readable line per measurement, and with
+    /// `profile` the time per kind of kernel after each component.
+    public static func run(preset: ArchitecturePreset, component: Component, steps: Int, profile: Bool = false,
                            report: (String) -> Void) throws -> Result {
+        KernelProfile.isEnabled = false
+        defer { KernelProfile.isEnabled = false }
+        func time(_ passes: Int, _ body: () throws -> Void) throws -> (Double, Double) {
+            let measured = try Self.time(passes, profile: profile, body)
+            if profile { Self.reportProfile(passes: max(passes, 1), total: measured.0, peak: peak, report) }
+            return measured
+        }
         let peak = MachinePeak.measureGFLOPS()
         report(String(format: "machine fp32 FMA peak: %.0f GFLOP/s", peak))
         var result = Result(preset: preset.rawValue, peakGFLOPS: peak, peakRSSMegabytes: 0)
@@ -65,8 +73,11 @@ public enum Benchmark {
     }
 
     /// One warm-up pass, then `passes` timed ones; the median time and the FLOPs of one pass.
-    private static func time(_ passes: Int, _ body: () throws -> Void) throws -> (Double, Double) {
+    private static func time(_ passes: Int, profile: Bool, _ body: () throws -> Void) throws -> (Double, Double) {
         try body()
+        KernelProfile.reset()
+        KernelProfile.isEnabled = profile
+        defer { KernelProfile.isEnabled = false }
         var times: [Double] = []
         var flops = 0.0
         for _ in 0..<max(passes, 1) {
@@ -78,5 +89,24 @@ public enum Benchmark {
         }
         times.sort()
         return (times[times.count / 2], flops)
+    }
+
+    /// Seconds per pass for each kind of kernel, largest first, with achieved GFLOP/s and
+    /// fraction of peak where the kernel counts its work, and what is left unaccounted.
+    private static func reportProfile(passes: Int, total: Double, peak: Double, _ report: (String) -> Void) {
+        let entries = KernelProfile.snapshot.sorted { $0.value.seconds > $1.value.seconds }
+        var accounted = 0.0
+        func name(_ text: String) -> String { text.padding(toLength: 16, withPad: " ", startingAt: 0) }
+        for (kind, entry) in entries {
+            let seconds = entry.seconds / Double(passes)
+            accounted += seconds
+            var line = "  \(name(kind))" + String(format: " %7.3f s  %5.1f%%  %6d calls", seconds, 100 * seconds / total, entry.calls / passes)
+            if entry.flops > 0 {
+                let rate = entry.flops / entry.seconds / 1e9
+                line += String(format: "  %6.0f GFLOP/s  %.2f of peak", rate, rate / peak)
+            }
+            report(line)
+        }
+        report("  \(name("other"))" + String(format: " %7.3f s  %5.1f%%", total - accounted, 100 * (total - accounted) / total))
     }
 }
