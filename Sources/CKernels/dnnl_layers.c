@@ -41,24 +41,85 @@ static dnnl_memory_t reorder_new(dnnl_memory_t src, const dnnl_memory_desc_t *fr
 
 /// Weights held in exactly one layout at a time; a primitive wanting another layout gets a reorder
 /// of the current copy, which then replaces it (layers see one geometry family in practice).
+/// With reduced storage the copy is float16/bfloat16 and each call widens it into a shared scratch.
 typedef struct {
     dnnl_memory_desc_t md;
     dnnl_memory_t mem;
+    uint16_t *half;
+    size_t count;
+    int storage;
 } packed_weights;
+
+static float *scratch;
+static size_t scratch_count;
+
+static float *scratch_floats(size_t count) {
+    if (count <= scratch_count) return scratch;
+    free(scratch);
+    scratch = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+    scratch_count = scratch ? count : 0;
+    return scratch;
+}
+
+static void narrow(const float *src, uint16_t *dst, size_t n, int storage) {
+    if (storage == SD_WEIGHTS_BF16) sd_f32_to_bf16(src, dst, (int64_t)n);
+    else sd_f32_to_f16(src, dst, (int64_t)n);
+}
+
+static void widen(const uint16_t *src, float *dst, size_t n, int storage) {
+    if (storage == SD_WEIGHTS_BF16) sd_bf16_to_f32(src, dst, (int64_t)n);
+    else sd_f16_to_f32(src, dst, (int64_t)n);
+}
+
+/// A float32 memory for `md` holding the weights (widened into a new buffer when reduced).
+static dnnl_memory_t widened_copy(packed_weights *w) {
+    if (w->storage == SD_WEIGHTS_F32) return w->mem;
+    dnnl_memory_t m = NULL;
+    if (dnnl_memory_create(&m, &w->md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return NULL;
+    void *h = NULL;
+    dnnl_memory_get_data_handle(m, &h);
+    widen(w->half, h, w->count, w->storage);
+    return m;
+}
 
 static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
     if (dnnl_memory_desc_equal(&w->md, want)) return 0;
-    dnnl_memory_t m = reorder_new(w->mem, &w->md, want);
+    dnnl_memory_t src = widened_copy(w);
+    if (!src) return -1;
+    dnnl_memory_t m = reorder_new(src, &w->md, want);
+    if (src != w->mem) dnnl_memory_destroy(src);
     if (!m) return -1;
-    dnnl_memory_destroy(w->mem);
-    w->mem = m;
+    if (w->storage == SD_WEIGHTS_F32) {
+        dnnl_memory_destroy(w->mem);
+        w->mem = m;
+    } else {
+        size_t count = dnnl_memory_desc_get_size(want) / sizeof(float);
+        uint16_t *half = malloc(count * sizeof(uint16_t));
+        void *h = NULL;
+        dnnl_memory_get_data_handle(m, &h);
+        if (half) narrow(h, half, count, w->storage);
+        dnnl_memory_destroy(m);
+        if (!half) return -1;
+        free(w->half);
+        w->half = half;
+        w->count = count;
+    }
     w->md = *want;
     return 0;
 }
 
 static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag,
-                        const float *data) {
+                        const float *data, int storage) {
+    if (storage < SD_WEIGHTS_F32 || storage > SD_WEIGHTS_BF16) return -1;
     if (dnnl_memory_desc_init_by_tag(&w->md, ndims, dims, dnnl_f32, tag) != dnnl_success) return -1;
+    w->storage = storage;
+    w->count = dnnl_memory_desc_get_size(&w->md) / sizeof(float);
+    if (storage != SD_WEIGHTS_F32) {
+        w->half = malloc(w->count * sizeof(uint16_t));
+        if (!w->half) return -1;
+        narrow(data, w->half, w->count, storage);
+        return 0;
+    }
     if (dnnl_memory_create(&w->mem, &w->md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return -1;
     void *handle = NULL;
     dnnl_memory_get_data_handle(w->mem, &handle);
@@ -66,12 +127,17 @@ static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dn
     return 0;
 }
 
+static void free_weights(packed_weights *w) {
+    if (w->mem) dnnl_memory_destroy(w->mem);
+    free(w->half);
+}
+
 typedef struct {
     int64_t key[3];
     int accumulate;
     dnnl_primitive_t prim;
     dnnl_memory_desc_t weights_md;
-    dnnl_memory_t src, dst;
+    dnnl_memory_t src, dst, widened;
 } cache_entry;
 
 #define CACHE_SLOTS 8
@@ -93,6 +159,7 @@ static void entry_clear(cache_entry *e) {
     if (e->prim) dnnl_primitive_destroy(e->prim);
     if (e->src) dnnl_memory_destroy(e->src);
     if (e->dst) dnnl_memory_destroy(e->dst);
+    if (e->widened) dnnl_memory_destroy(e->widened);
     memset(e, 0, sizeof(*e));
 }
 
@@ -123,6 +190,7 @@ static int entry_build(cache_entry *e, dnnl_primitive_desc_t pd) {
     if (dnnl_primitive_create(&e->prim, pd) != dnnl_success) return -1;
     if (dnnl_memory_create(&e->src, smd, engine, DNNL_MEMORY_NONE) != dnnl_success) return -1;
     if (dnnl_memory_create(&e->dst, dmd, engine, DNNL_MEMORY_NONE) != dnnl_success) return -1;
+    if (dnnl_memory_create(&e->widened, wmd, engine, DNNL_MEMORY_NONE) != dnnl_success) return -1;
     return 0;
 }
 
@@ -171,9 +239,17 @@ static cache_entry *cache_insert(prim_cache *c, const int64_t key[3], int accumu
 
 static int run(cache_entry *e, packed_weights *w, dnnl_memory_t bias, const float *src, float *dst) {
     if (weights_for(w, &e->weights_md) != 0) return -1;
+    dnnl_memory_t weights = w->mem;
+    if (w->storage != SD_WEIGHTS_F32) {
+        float *wide = scratch_floats(w->count);
+        if (!wide) return -1;
+        widen(w->half, wide, w->count, w->storage);
+        dnnl_memory_set_data_handle(e->widened, wide);
+        weights = e->widened;
+    }
     dnnl_memory_set_data_handle(e->src, (void *)src);
     dnnl_memory_set_data_handle(e->dst, dst);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, w->mem}, {DNNL_ARG_DST, e->dst},
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, e->dst},
                                {DNNL_ARG_BIAS, bias}};
     if (dnnl_primitive_execute(e->prim, stream, bias ? 4 : 3, args) != dnnl_success) return -1;
     return dnnl_stream_wait(stream) == dnnl_success ? 0 : -1;
@@ -190,13 +266,13 @@ struct sd_conv {
 };
 
 sd_conv *sd_conv_create(int64_t ic, int64_t oc, int64_t kh, int64_t kw, int64_t stride, int64_t pt,
-                        int64_t pl, int64_t pb, int64_t pr, const float *weights, const float *bias) {
+                        int64_t pl, int64_t pb, int64_t pr, const float *weights, const float *bias, int storage) {
     if (ensure_engine() != 0 || ic <= 0 || oc <= 0 || kh <= 0 || kw <= 0 || stride <= 0) return NULL;
     sd_conv *c = calloc(1, sizeof(sd_conv));
     if (!c) return NULL;
     *c = (sd_conv){.ic = ic, .oc = oc, .kh = kh, .kw = kw, .stride = stride, .pt = pt, .pl = pl, .pb = pb, .pr = pr};
     dnnl_dims_t wd = {oc, ic, kh, kw};
-    if (init_weights(&c->w, 4, wd, dnnl_oihw, weights) != 0) goto fail;
+    if (init_weights(&c->w, 4, wd, dnnl_oihw, weights, storage) != 0) goto fail;
     dnnl_dims_t bd = {oc};
     if (bias && init_bias(&c->bias_md, &c->bias, 1, bd, dnnl_x, bias, oc) != 0) goto fail;
     return c;
@@ -208,7 +284,7 @@ fail:
 void sd_conv_destroy(sd_conv *c) {
     if (!c) return;
     cache_clear(&c->cache);
-    if (c->w.mem) dnnl_memory_destroy(c->w.mem);
+    free_weights(&c->w);
     if (c->bias) dnnl_memory_destroy(c->bias);
     free(c);
 }
@@ -253,7 +329,7 @@ struct sd_linear {
     prim_cache cache;
 };
 
-sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const float *bias) {
+sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const float *bias, int storage) {
     if (ensure_engine() != 0 || in <= 0 || out <= 0) return NULL;
     sd_linear *l = calloc(1, sizeof(sd_linear));
     if (!l) return NULL;
@@ -261,7 +337,7 @@ sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const
     l->out = out;
     // PyTorch's [out, in] row-major matrix is the [in, out] weight oneDNN wants, transposed ("ba").
     dnnl_dims_t wd = {in, out};
-    if (init_weights(&l->w, 2, wd, dnnl_ba, weights) != 0) goto fail;
+    if (init_weights(&l->w, 2, wd, dnnl_ba, weights, storage) != 0) goto fail;
     dnnl_dims_t bd = {1, out};
     if (bias && init_bias(&l->bias_md, &l->bias, 2, bd, dnnl_ab, bias, out) != 0) goto fail;
     return l;
@@ -273,7 +349,7 @@ fail:
 void sd_linear_destroy(sd_linear *l) {
     if (!l) return;
     cache_clear(&l->cache);
-    if (l->w.mem) dnnl_memory_destroy(l->w.mem);
+    free_weights(&l->w);
     if (l->bias) dnnl_memory_destroy(l->bias);
     free(l);
 }

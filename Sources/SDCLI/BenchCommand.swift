@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SDCompute
 import SDModels
 import SDPipelines
 
@@ -17,6 +18,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed passes after one warm-up pass (the median is reported).")
     var steps: Int = 3
 
+    @Option(help: "Precision weights are kept in: f32, f16 or bf16.")
+    var weightsType: String = "f32"
+
     @Flag(help: "Also print the time per kind of kernel (convolution, matmul, attention, norms, ...).")
     var profile = false
 
@@ -28,6 +32,9 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown --component '\(component)'; known: unet, vae, text, all")
         }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be between 1 and 100") }
+        guard WeightStorage(rawValue: weightsType) != nil else {
+            throw ValidationError("unknown --weights-type '\(weightsType)'; known: f32, f16, bf16")
+        }
     }
 
     func run() throws {
@@ -35,7 +42,8 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let result = try CLIError.wrap {
-            try Benchmark.run(preset: preset, component: component, steps: steps, profile: profile) { Terminal.status($0) }
+            try Benchmark.run(preset: preset, component: component, steps: steps, profile: profile,
+                              storage: WeightStorage(rawValue: weightsType) ?? .f32) { Terminal.status($0) }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

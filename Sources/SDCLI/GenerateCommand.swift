@@ -11,6 +11,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate", abstract: "Generate images from a prompt (and optionally an initial image).")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     @Argument(help: "The prompt (or use --prompt).")
     var positionalPrompt: String?
@@ -122,7 +123,7 @@ struct GenerateCommand: ParsableCommand {
         try CLIError.wrap {
             Interrupt.install()
             let checkpoint = try modelOptions.load()
-            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint)
+            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions)
             if vaeTiling { pipeline.vaeTiling = true }
             var request = GenerationRequest(prompt: prompt ?? positionalPrompt ?? "")
             request.negativePrompt = negativePrompt

@@ -10,6 +10,7 @@ struct UpscaleCommand: ParsableCommand {
         commandName: "upscale", abstract: "Upscale an image 4x with the Stable Diffusion x4 upscaler.")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var memoryOptions: MemoryOptions
 
     @Argument(help: "The low-resolution image (PNG or JPEG).")
     var image: String
@@ -79,7 +80,7 @@ struct UpscaleCommand: ParsableCommand {
             guard checkpoint.variant == .upscale else {
                 throw InputError("\(checkpoint.url.lastPathComponent) is a \(checkpoint.variant.rawValue) model, not the x4 upscaler")
             }
-            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint)
+            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions)
             if vaeTiling { pipeline.vaeTiling = true }
             var request = UpscaleRequest(image: input.normalizedTensor(), prompt: prompt)
             request.negativePrompt = negativePrompt

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Recycles tensor buffers by exact size. The denoising loop asks for the same shapes every step,
@@ -35,7 +36,8 @@ public final class BufferPool: @unchecked Sendable {
         }
     }
 
-    /// Returns every pooled buffer to the system (between pipeline phases of different shapes).
+    /// Returns every pooled buffer to the system (between pipeline phases of different shapes);
+    /// glibc is asked to hand freed heap pages back too, or resident memory would not drop.
     public func trim() {
         let all = lock.withLock { () -> [UnsafeMutablePointer<Float>] in
             let ptrs = free.values.flatMap { $0 }
@@ -44,6 +46,7 @@ public final class BufferPool: @unchecked Sendable {
             return ptrs
         }
         for p in all { Foundation.free(p) }
+        sd_release_free_memory()
     }
 
     static func capacity(for count: Int) -> Int { (count + 15) & ~15 }

@@ -11,7 +11,7 @@ public final class Conv2D: @unchecked Sendable {
     /// `padding` is (top, left, bottom, right), which also covers diffusers' asymmetric (0, 1)
     /// padding of the VAE's downsampler.
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1,
-                padding: (top: Int, left: Int, bottom: Int, right: Int)) throws {
+                padding: (top: Int, left: Int, bottom: Int, right: Int), storage: WeightStorage = .f32) throws {
         guard weight.rank == 4 else { throw ComputeError.shapeMismatch("conv weight \(weight.shape) is not OIHW") }
         if let bias, bias.count != weight.shape[0] {
             throw ComputeError.shapeMismatch("conv bias \(bias.shape) for weight \(weight.shape)")
@@ -22,15 +22,16 @@ public final class Conv2D: @unchecked Sendable {
         guard let h = sd_conv_create(Int64(inChannels), Int64(outChannels), Int64(weight.shape[2]),
                                      Int64(weight.shape[3]), Int64(stride), Int64(padding.top),
                                      Int64(padding.left), Int64(padding.bottom), Int64(padding.right),
-                                     weight.data, bias?.data) else {
+                                     weight.data, bias?.data, storage.kernelCode) else {
             throw ComputeError.primitiveFailed("convolution \(weight.shape) stride \(stride)")
         }
         handle = h
     }
 
-    public convenience init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int) throws {
+    public convenience init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int,
+                            storage: WeightStorage = .f32) throws {
         try self.init(weight: weight, bias: bias, stride: stride,
-                      padding: (padding, padding, padding, padding))
+                      padding: (padding, padding, padding, padding), storage: storage)
     }
 
     deinit { sd_conv_destroy(handle) }

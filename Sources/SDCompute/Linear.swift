@@ -8,7 +8,7 @@ public final class Linear: @unchecked Sendable {
 
     /// `weight` is [out, in] as PyTorch stores it. A [out, in, 1, 1] 1x1-conv weight is accepted
     /// too: on channels-last tensors a 1x1 convolution is this matmul.
-    public init(weight: Tensor, bias: Tensor?) throws {
+    public init(weight: Tensor, bias: Tensor?, storage: WeightStorage = .f32) throws {
         guard weight.rank == 2 || (weight.rank == 4 && weight.shape[2] == 1 && weight.shape[3] == 1) else {
             throw ComputeError.shapeMismatch("linear weight \(weight.shape)")
         }
@@ -17,7 +17,8 @@ public final class Linear: @unchecked Sendable {
         if let bias, bias.count != outFeatures {
             throw ComputeError.shapeMismatch("linear bias \(bias.shape) for weight \(weight.shape)")
         }
-        guard let h = sd_linear_create(Int64(inFeatures), Int64(outFeatures), weight.data, bias?.data) else {
+        guard let h = sd_linear_create(Int64(inFeatures), Int64(outFeatures), weight.data, bias?.data,
+                                       storage.kernelCode) else {
             throw ComputeError.primitiveFailed("linear \(weight.shape)")
         }
         handle = h

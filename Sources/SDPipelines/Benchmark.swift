@@ -26,7 +26,7 @@ public enum Benchmark {
     /// Runs the benchmark; `report` receives one human-readable line per measurement, and with
     /// `profile` the time per kind of kernel after each component.
     public static func run(preset: ArchitecturePreset, component: Component, steps: Int, profile: Bool = false,
-                           report: (String) -> Void) throws -> Result {
+                           storage: WeightStorage = .f32, report: (String) -> Void) throws -> Result {
         KernelProfile.isEnabled = false
         defer { KernelProfile.isEnabled = false }
         func time(_ passes: Int, _ body: () throws -> Void) throws -> (Double, Double) {
@@ -41,14 +41,14 @@ public enum Benchmark {
         let wants = { (c: Component) in component == .all || component == c }
 
         if wants(.text) {
-            let model = try CLIPTextModel(config: preset.textEncoder, weights: nil)
+            let model = try CLIPTextModel(config: preset.textEncoder, weights: nil, storage: storage)
             let ids = Array(repeating: Array(repeating: 0, count: 77), count: 2)
             let (median, _) = try time(steps) { _ = try model(ids) }
             result.textSeconds = median
             report(String(format: "text encoder (batch 2): %.3f s", median))
         }
         if wants(.unet) {
-            let model = try UNet2DConditionModel(config: preset.unet, weights: nil)
+            let model = try UNet2DConditionModel(config: preset.unet, weights: nil, storage: storage)
             let sample = Tensor(zeros: [2, latentSide, latentSide, 4])
             let contextWidth = preset.unet.crossAttentionDim.values(count: 1)?.first ?? 768
             let context = Tensor(zeros: [2, 77, contextWidth])
@@ -60,7 +60,7 @@ public enum Benchmark {
         }
         if wants(.vae) {
             BufferPool.shared.trim()
-            let model = try AutoencoderKL(config: preset.vae, weights: nil)
+            let model = try AutoencoderKL(config: preset.vae, weights: nil, storage: storage)
             let latents = Tensor(zeros: [1, latentSide, latentSide, 4])
             let (median, flops) = try time(steps) { _ = try model.decode(latents) }
             result.vaeDecodeSeconds = median

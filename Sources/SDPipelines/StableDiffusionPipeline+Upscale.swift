@@ -33,6 +33,8 @@ extension StableDiffusionPipeline {
         let (h, w) = (shape[1], shape[2])
         let guided = request.guidanceScale > 1
         let context = try encodePrompts(request.prompt, negative: request.negativePrompt, clipSkip: 0, guided: guided)
+        let unet = try unetModel()
+        defer { releaseForLowMemory() }
         var scheduler = try makeScheduler(request.sampler)
         try scheduler.setTimesteps(request.steps)
         let lowRes = try DDPMScheduler(parameters: SchedulerParameters(json: JSONEncoder().encode(lowResConfig)))
@@ -50,7 +52,7 @@ extension StableDiffusionPipeline {
         return try scheduler.sample(latents: latents, generator: &optionalGenerator) { input, t in
             let guidance = guided ? request.guidanceScale : nil
             let prediction = try tiles.map(input + noisy, channels: 7, outChannels: 4, scale: 1) { tile, th, tw in
-                try self.predictNoise(tile, timestep: Float(t), context: context, height: th, width: tw,
+                try self.predictNoise(unet, tile, timestep: Float(t), context: context, height: th, width: tw,
                                       guidance: guidance, classLabel: request.noiseLevel)
             }
             done += 1

@@ -13,8 +13,9 @@ public final class StableDiffusionPipeline {
     /// The checkpoint, its prediction type settled (by A1111's probe if nothing else told it).
     public let checkpoint: ModelCheckpoint
     public let tokenizer: CLIPTokenizer
-    let textEncoder: CLIPTextModel
-    let unet: UNet2DConditionModel
+    public let options: PipelineOptions
+    private var loadedTextEncoder: CLIPTextModel?
+    private var loadedUNet: UNet2DConditionModel?
     public let vae: AutoencoderKL
     /// diffusers' tiled VAE for encoding and decoding: true, false, or nil for automatic (above
     /// `autoTileArea`); the same picture as diffusers' `enable_tiling()` gives.
@@ -22,12 +23,18 @@ public final class StableDiffusionPipeline {
     /// Tile side in pixels (diffusers: the VAE config's `sample_size`, 512 for SD).
     public var vaeTileSize: Int
 
-    public init(checkpoint: ModelCheckpoint) throws {
+    public init(checkpoint: ModelCheckpoint, options: PipelineOptions = PipelineOptions()) throws {
+        self.options = options
         tokenizer = try TokenizerLoader.tokenizer(for: checkpoint)
-        textEncoder = try CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder)
-        unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet)
+        let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet,
+                                            storage: options.weightStorage)
         self.checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
-        vae = try AutoencoderKL(config: checkpoint.vaeConfig, weights: checkpoint.vae)
+        if !options.lowMemory {
+            loadedUNet = unet
+            loadedTextEncoder = try CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder,
+                                                  storage: options.weightStorage)
+        }
+        vae = try AutoencoderKL(config: checkpoint.vaeConfig, weights: checkpoint.vae, storage: options.weightStorage)
         vaeTileSize = max(checkpoint.vaeConfig.sampleSize, 8 * vae.downscale)
     }
 
@@ -50,6 +57,8 @@ public final class StableDiffusionPipeline {
         let guided = request.guidanceScale > 1
         let context = try encodePrompts(request.prompt, negative: request.negativePrompt, clipSkip: request.clipSkip,
                                         guided: guided)
+        let unet = try unetModel()
+        defer { releaseForLowMemory() }
         var generator = TorchGenerator(seed: request.seed)
         let start = try setup(request, scheduler: scheduler, latentSize: (h, w), generator: &generator)
 
@@ -60,7 +69,7 @@ public final class StableDiffusionPipeline {
         let noiser = scheduler
         return try scheduler.sample(latents: start.latents, startIndex: start.index, generator: &optionalGenerator,
                                     model: { input, t in
-            let prediction = try self.predictNoise(input + start.conditioning, timestep: Float(t), context: context,
+            let prediction = try self.predictNoise(unet, input + start.conditioning, timestep: Float(t), context: context,
                                                    height: h, width: w, guidance: guided ? request.guidanceScale : nil)
             done += 1
             try progress(GenerationProgress(step: done, totalSteps: total,
@@ -151,13 +160,29 @@ public final class StableDiffusionPipeline {
     /// [uncond; cond] (diffusers' order) or just cond when guidance is off.
     func encodePrompts(_ prompt: String, negative: String, clipSkip: Int, guided: Bool) throws -> Tensor {
         let prompts = guided ? [negative, prompt] : [prompt]
-        let ids = prompts.map { tokenizer.tokenize($0, maxLength: textEncoder.config.maxPositionEmbeddings).ids }
-        return try textEncoder(ids, skipLastLayers: clipSkip)
+        let ids = prompts.map { tokenizer.tokenize($0, maxLength: checkpoint.textEncoderConfig.maxPositionEmbeddings).ids }
+        let encoder = try loadedTextEncoder ?? CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder,
+                                                             storage: options.weightStorage)
+        return try encoder(ids, skipLastLayers: clipSkip)
+    }
+
+    /// The U-Net, loaded again from the (memory-mapped) checkpoint when `lowMemory` dropped it.
+    func unetModel() throws -> UNet2DConditionModel {
+        if let loadedUNet { return loadedUNet }
+        let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet, storage: options.weightStorage)
+        if !options.lowMemory { loadedUNet = unet }
+        return unet
+    }
+
+    /// With `lowMemory`, hands pooled activation buffers back between phases (the models
+    /// themselves are only held for the phase that uses them).
+    func releaseForLowMemory() {
+        if options.lowMemory { BufferPool.shared.trim() }
     }
 
     /// The (guided) model output for NCHW latents `input` (with any conditioning channels after
     /// the four latent ones); `classLabel` is the upscaler's noise level.
-    func predictNoise(_ input: [Float], timestep: Float, context: Tensor, height: Int, width: Int,
+    func predictNoise(_ unet: UNet2DConditionModel, _ input: [Float], timestep: Float, context: Tensor, height: Int, width: Int,
                       guidance: Float?, classLabel: Int? = nil) throws -> [Float] {
         let batch = context.shape[0]
         let x = try Tensor(shape: [1, input.count / (height * width), height, width], values: input).nchwToNHWC()

@@ -161,6 +161,24 @@ final class EditingParityTests: XCTestCase {
         }
     }
 
+    /// The tiny models' weights are float16 values, so float16 storage changes nothing at all;
+    /// --low-memory reloads the models per image and gives the same latents too.
+    func testHalfPrecisionStorageAndLowMemory() throws {
+        let checkpoint = try ModelCheckpoint.load(path: Self.fixtures.appendingPathComponent("models/sd2"))
+        var r = request(.eulerAncestral)
+        r.initImage = try image("image_uint8", side: 64)
+        let full = try StableDiffusionPipeline(checkpoint: checkpoint).latents(for: r)
+        let half = try StableDiffusionPipeline(checkpoint: checkpoint, options: PipelineOptions(weightStorage: .f16))
+        XCTAssertEqual(try half.latents(for: r), full)
+        let lean = try StableDiffusionPipeline(checkpoint: checkpoint, options: PipelineOptions(lowMemory: true))
+        XCTAssertEqual(try lean.latents(for: r), full)
+        XCTAssertEqual(try lean.latents(for: r), full)
+        let brain = try StableDiffusionPipeline(checkpoint: checkpoint, options: PipelineOptions(weightStorage: .bf16))
+        let bf16 = try brain.latents(for: r)
+        XCTAssertNotEqual(bf16, full)
+        XCTAssertTrue(bf16.allSatisfy(\.isFinite))
+    }
+
     func testSizesNotMultipleOf64() throws {
         for (model, sampler) in [("sd1", SamplerKind.euler), ("sd2", .eulerAncestral)] {
             let pipe = try pipeline(model)

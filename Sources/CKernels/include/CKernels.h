@@ -13,11 +13,16 @@ extern "C" {
 // MARK: oneDNN-backed layers
 
 /// A 2-D convolution whose weights were reordered once into oneDNN's preferred blocked layout.
+/// How a layer keeps its weights between calls: float32, or half the memory as float16 /
+/// bfloat16 widened to float32 just before each call (the arithmetic stays float32).
+enum { SD_WEIGHTS_F32 = 0, SD_WEIGHTS_F16 = 1, SD_WEIGHTS_BF16 = 2 };
+
 typedef struct sd_conv sd_conv;
-/// Returns NULL on failure (invalid geometry). `weights` is OIHW (PyTorch's layout) and is copied.
+/// Returns NULL on failure (invalid geometry). `weights` is OIHW (PyTorch's layout) and is copied
+/// (rounded to `storage`'s precision).
 sd_conv *sd_conv_create(int64_t in_channels, int64_t out_channels, int64_t kh, int64_t kw,
                         int64_t stride, int64_t pad_top, int64_t pad_left, int64_t pad_bottom,
-                        int64_t pad_right, const float *weights, const float *bias);
+                        int64_t pad_right, const float *weights, const float *bias, int storage);
 void sd_conv_destroy(sd_conv *conv);
 /// Output spatial size for an input size, or -1 when the geometry is impossible.
 int64_t sd_conv_out_size(const sd_conv *conv, int64_t size, int vertical);
@@ -29,7 +34,7 @@ int sd_conv_forward(sd_conv *conv, int64_t n, int64_t h, int64_t w, const float 
 typedef struct sd_linear sd_linear;
 /// `weights` is [out, in] (PyTorch's layout) and is copied; `bias` may be NULL.
 sd_linear *sd_linear_create(int64_t in_features, int64_t out_features, const float *weights,
-                            const float *bias);
+                            const float *bias, int storage);
 void sd_linear_destroy(sd_linear *linear);
 /// dst (rows, out) = src (rows, in) W^T + b [+ dst when accumulate]. Returns 0 on success.
 int sd_linear_forward(sd_linear *linear, int64_t rows, const float *src, float *dst, int accumulate);
@@ -82,6 +87,13 @@ void sd_nchw_to_nhwc(const float *src, float *dst, int64_t n, int64_t c, int64_t
 void sd_nhwc_to_nchw(const float *src, float *dst, int64_t n, int64_t c, int64_t h, int64_t w);
 /// IEEE half -> float conversion.
 void sd_f16_to_f32(const uint16_t *src, float *dst, int64_t count);
+/// float -> IEEE half (round to nearest even) and bfloat16 <-> float.
+void sd_f32_to_f16(const float *src, uint16_t *dst, int64_t count);
+void sd_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
+void sd_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
+
+/// Asks glibc to return freed heap pages to the system (resident memory drops only then).
+void sd_release_free_memory(void);
 
 // MARK: measurement
 

@@ -14,23 +14,27 @@ final class ParameterLoader {
 
     let store: WeightStore?
     let prefix: String
+    /// Precision of the convolution and matmul weights this loader builds.
+    let storage: WeightStorage
     private let ledger: Ledger
 
-    init(store: WeightStore?, prefix: String = "") {
+    init(store: WeightStore?, prefix: String = "", storage: WeightStorage = .f32) {
         self.store = store
         self.prefix = prefix
+        self.storage = storage
         ledger = Ledger()
     }
 
-    private init(store: WeightStore?, prefix: String, ledger: Ledger) {
+    private init(store: WeightStore?, prefix: String, storage: WeightStorage, ledger: Ledger) {
         self.store = store
         self.prefix = prefix
+        self.storage = storage
         self.ledger = ledger
     }
 
     /// A loader whose names are relative to `component` (e.g. "down_blocks.0").
     func scoped(_ component: String) -> ParameterLoader {
-        ParameterLoader(store: store, prefix: path(component), ledger: ledger)
+        ParameterLoader(store: store, prefix: path(component), storage: storage, ledger: ledger)
     }
 
     func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
@@ -60,13 +64,13 @@ final class ParameterLoader {
         let w = try tensor(name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
         let b = bias ? try tensor(name + ".bias", shape: [outChannels]) : nil
         let p = kernel / 2
-        return try Conv2D(weight: w, bias: b, stride: stride, padding: padding ?? (p, p, p, p))
+        return try Conv2D(weight: w, bias: b, stride: stride, padding: padding ?? (p, p, p, p), storage: storage)
     }
 
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> Linear {
         let w = try tensor(name + ".weight", shape: [outFeatures, inFeatures])
         let b = bias ? try tensor(name + ".bias", shape: [outFeatures]) : nil
-        return try Linear(weight: w, bias: b)
+        return try Linear(weight: w, bias: b, storage: storage)
     }
 
     /// A linear layer from a 1x1 convolution's or a linear layer's weights, whichever the file has
@@ -75,7 +79,7 @@ final class ParameterLoader {
         let rank = try store?.tensor(path(name + ".weight")).shape.count ?? 2
         let w = try tensor(name + ".weight", shape: rank == 4 ? [outFeatures, inFeatures, 1, 1] : [outFeatures, inFeatures])
         let b = try tensor(name + ".bias", shape: [outFeatures])
-        return try Linear(weight: w.reshaped([outFeatures, inFeatures]), bias: b)
+        return try Linear(weight: w.reshaped([outFeatures, inFeatures]), bias: b, storage: storage)
     }
 
     /// Several linear layers fused into one matmul by stacking their weights (e.g. Q, K and V).
@@ -90,7 +94,7 @@ final class ParameterLoader {
                 (b.data + i * outFeatures).update(from: pb.data, count: outFeatures)
             }
         }
-        return try Linear(weight: w, bias: b)
+        return try Linear(weight: w, bias: b, storage: storage)
     }
 
     func groupNorm(_ name: String, groups: Int, channels: Int, eps: Float) throws -> GroupNorm {

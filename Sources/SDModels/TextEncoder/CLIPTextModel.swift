@@ -12,12 +12,12 @@ public final class CLIPTextModel {
     let finalNorm: LayerNorm
 
     /// `weights` nil builds the model with random parameters (for `sd bench`).
-    public init(config: CLIPTextConfig, weights: WeightStore?) throws {
+    public init(config: CLIPTextConfig, weights: WeightStore?, storage: WeightStorage = .f32) throws {
         self.config = config
         guard let activation = Activation(configName: config.hiddenAct) else {
             throw WeightsError.badConfig(path: "text_encoder", detail: "unsupported hidden_act \(config.hiddenAct)")
         }
-        let p = ParameterLoader(store: weights, prefix: "text_model")
+        let p = ParameterLoader(store: weights, prefix: "text_model", storage: storage)
         let width = config.hiddenSize
         tokenEmbedding = try p.tensor("embeddings.token_embedding.weight", shape: [config.vocabSize, width])
         positionEmbedding = try p.tensor("embeddings.position_embedding.weight", shape: [config.maxPositionEmbeddings, width])

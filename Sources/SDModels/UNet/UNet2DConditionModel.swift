@@ -17,10 +17,10 @@ public final class UNet2DConditionModel {
     let convOut: Conv2D
 
     /// `weights` nil builds the model with random parameters (for `sd bench`).
-    public init(config: UNet2DConditionConfig, weights: WeightStore?) throws {
+    public init(config: UNet2DConditionConfig, weights: WeightStore?, storage: WeightStorage = .f32) throws {
         self.config = config
         let layout = try UNetLayout(config)
-        let p = ParameterLoader(store: weights)
+        let p = ParameterLoader(store: weights, storage: storage)
         let channels = layout.channels
         let c0 = channels[0]
         let timeDim = c0 * 4

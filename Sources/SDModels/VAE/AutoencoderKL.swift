@@ -11,9 +11,9 @@ public final class AutoencoderKL {
     let postQuantConv: Conv2D
 
     /// `weights` nil builds the model with random parameters (for `sd bench`).
-    public init(config: AutoencoderKLConfig, weights: WeightStore?) throws {
+    public init(config: AutoencoderKLConfig, weights: WeightStore?, storage: WeightStorage = .f32) throws {
         self.config = config
-        let p = ParameterLoader(store: weights)
+        let p = ParameterLoader(store: weights, storage: storage)
         let latent = config.latentChannels
         encoder = try VAEEncoder(p.scoped("encoder"), inChannels: config.inChannels, latentChannels: latent,
                                  channels: config.blockOutChannels, layers: config.layersPerBlock, groups: config.normNumGroups)
