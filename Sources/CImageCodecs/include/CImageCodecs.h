@@ -2,7 +2,7 @@
 #define CIMAGECODECS_H
 
 /*
- * Thin wrappers over libpng, libjpeg(-turbo) and zlib for Swift.
+ * Thin wrappers over libpng, libjpeg(-turbo), libwebp and zlib for Swift.
  *
  * libpng and libjpeg report errors by longjmp; every function here owns its setjmp, so no
  * longjmp ever crosses into Swift. Each returns 0 on success, or -1 with a one-line,
@@ -46,6 +46,13 @@ int cic_jpeg_info(const uint8_t *data, size_t size, cic_geometry *geometry, char
  * with Pillow's cmyk2rgb). A truncated file is an error, not a grey-padded picture.
  */
 int cic_jpeg_decode_rgb8(const uint8_t *data, size_t size, cic_geometry geometry, uint8_t *rgb,
+                         char *err, size_t err_size);
+
+/* Reads the geometry of an in-memory WebP file (refusing animations). */
+int cic_webp_info(const uint8_t *data, size_t size, cic_geometry *geometry, char *err, size_t err_size);
+
+/* Decodes an in-memory WebP (lossy or lossless) to 8-bit RGB; alpha is dropped, as Pillow's convert("RGB"). */
+int cic_webp_decode_rgb8(const uint8_t *data, size_t size, cic_geometry geometry, uint8_t *rgb,
                          char *err, size_t err_size);
 
 /*

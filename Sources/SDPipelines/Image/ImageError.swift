@@ -22,7 +22,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .empty(path):
             return "\(path): empty file"
         case let .unsupportedFormat(path):
-            return "\(path): not a PNG or JPEG file"
+            return "\(path): not a PNG, JPEG or WebP file"
         case let .malformed(path, reason):
             return "\(path): malformed image (\(reason))"
         case let .tooLarge(path, width, height, limit):

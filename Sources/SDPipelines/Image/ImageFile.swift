@@ -10,7 +10,7 @@ public enum ImageFile {
     /// Largest file read, so that a mistaken path to a huge file fails at once.
     static let maxFileBytes = 1 << 30
 
-    /// Decodes a PNG or JPEG file (told apart by content, not name) to 8-bit RGB.
+    /// Decodes a PNG, JPEG or WebP file (told apart by content, not name) to 8-bit RGB.
     ///
     /// Like Pillow's `convert("RGB")`, alpha and tRNS transparency are dropped (not composited),
     /// palettes and grey are expanded, 16-bit samples keep their high byte, and colour profiles
@@ -30,6 +30,7 @@ public enum ImageFile {
         switch format {
         case .png: orientation = pngOrientation(bytes)
         case .jpeg: orientation = ExifOrientation.find(jpegSegments: JPEGSegment.headerSegments(in: bytes))
+        case .webp: orientation = nil
         }
         return orientation.map { image.transposed($0) } ?? image
     }
@@ -92,6 +93,7 @@ public enum ImageFile {
             switch format {
             case .png: return cic_png_info(input.baseAddress, input.count, &geometry, &message, messageCapacity)
             case .jpeg: return cic_jpeg_info(input.baseAddress, input.count, &geometry, &message, messageCapacity)
+            case .webp: return cic_webp_info(input.baseAddress, input.count, &geometry, &message, messageCapacity)
             }
         }
         guard infoStatus == 0 else { throw ImageError.malformed(path: path, reason: text(message)) }
@@ -110,6 +112,9 @@ public enum ImageFile {
                                                &message, messageCapacity)
                 case .jpeg:
                     return cic_jpeg_decode_rgb8(input.baseAddress, input.count, geometry, buffer.baseAddress,
+                                                &message, messageCapacity)
+                case .webp:
+                    return cic_webp_decode_rgb8(input.baseAddress, input.count, geometry, buffer.baseAddress,
                                                 &message, messageCapacity)
                 }
             }

@@ -16,6 +16,9 @@ public enum ImageMetadata {
             return try pngText(bytes, path: path)
         case .jpeg:
             return jpegText(bytes)
+        case .webp:
+            // A1111 stores WebP parameters in EXIF UserComment; not read here.
+            return [:]
         case nil:
             throw ImageError.unsupportedFormat(path: path)
         }
