@@ -36,9 +36,13 @@ let package = Package(
         // pipelines: txt2img, img2img, ...
         .target(name: "SDPipelines", dependencies: ["SDCompute", "SDWeights", "SDModels", "SDSampling", "CImageCodecs"],
                 swiftSettings: nativeSwift),
+        // Hugging Face hub: repo ids, the shared hub cache, resumable downloads, A1111 model hashes
+        .target(name: "CHash", path: "Sources/CHash", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "SDHub", dependencies: ["CHash"]),
         // front end: the `sd` command
         .executableTarget(name: "SDCLI", dependencies: [
             "SDPipelines",
+            "SDHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: nativeSwift),
         .testTarget(name: "SDComputeTests", dependencies: ["SDCompute"], swiftSettings: nativeSwift),
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "SDSamplingTests", dependencies: ["SDSampling"], swiftSettings: nativeSwift),
         .testTarget(name: "SDPipelinesTests", dependencies: ["SDPipelines"], swiftSettings: nativeSwift),
         .testTarget(name: "SDCLITests", dependencies: ["SDCLI"], swiftSettings: nativeSwift),
+        .testTarget(name: "SDHubTests", dependencies: ["SDHub", "SDWeights"]),
     ],
     swiftLanguageModes: [.v5]
 )
