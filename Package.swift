@@ -30,9 +30,9 @@ let package = Package(
                 resources: [.copy("Resources/clip-merges.txt")], swiftSettings: nativeSwift),
         // sampling: schedulers, guidance, RNG
         .target(name: "SDSampling", swiftSettings: nativeSwift),
-        // image files: libpng/libjpeg/zlib behind C wrappers that keep their longjmp out of Swift
+        // image files: libpng/libjpeg/libwebp/zlib behind C wrappers that keep their longjmp out of Swift
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("webp"), .linkedLibrary("z")]),
         // pipelines: txt2img, img2img, ...
         .target(name: "SDPipelines", dependencies: ["SDCompute", "SDWeights", "SDModels", "SDSampling", "CImageCodecs"],
                 swiftSettings: nativeSwift),
