@@ -1,20 +1,20 @@
 extension RGBImage {
-    /// Resamples with Pillow's Lanczos filter, bit-identical to
+    /// Resamples with one of Pillow's filters (Lanczos by default), bit-identical to
     /// `image.resize((width, height), resample=PIL.Image.LANCZOS)` on an RGB image:
     /// a horizontal pass into an 8-bit intermediate, then a vertical pass, each skipped
     /// when that axis keeps its size.
-    public func resized(width newWidth: Int, height newHeight: Int) throws -> RGBImage {
+    public func resized(width newWidth: Int, height newHeight: Int, filter: ResampleFilter = .lanczos) throws -> RGBImage {
         guard newWidth > 0, newHeight > 0, newWidth <= Int(Int32.max) / newHeight / 3 else {
             throw ImageError.invalidTargetSize(width: newWidth, height: newHeight)
         }
         var current = self
         if newWidth != width {
             current = current.resampledHorizontally(
-                to: newWidth, ResampleCoefficients(inputSize: width, outputSize: newWidth))
+                to: newWidth, ResampleCoefficients(inputSize: width, outputSize: newWidth, filter: filter))
         }
         if newHeight != height {
             current = current.resampledVertically(
-                to: newHeight, ResampleCoefficients(inputSize: height, outputSize: newHeight))
+                to: newHeight, ResampleCoefficients(inputSize: height, outputSize: newHeight, filter: filter))
         }
         return current
     }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Pillow's fixed-point Lanczos weights for resampling one axis (libImaging/Resample.c:
-/// `precompute_coeffs` with the LANCZOS filter, then `normalize_coeffs_8bpc`). Reproducing
+/// Pillow's fixed-point weights for resampling one axis (libImaging/Resample.c:
+/// `precompute_coeffs` with the filter's kernel, then `normalize_coeffs_8bpc`). Reproducing
 /// its double-precision arithmetic step by step makes the result bit-identical to
-/// `PIL.Image.resize(..., resample=LANCZOS)`, which diffusers' image processor calls.
+/// `PIL.Image.resize(..., resample=LANCZOS)`, which diffusers' image processor calls (and to
+/// BILINEAR and BICUBIC, which DPT's image processor uses).
 struct ResampleCoefficients {
     /// Fractional bits of the fixed-point weights: 32 - 8 - 2 leaves room for 8-bit samples
     /// and for sums that overshoot [0, 1] through the filter's negative lobes.
@@ -17,8 +18,8 @@ struct ResampleCoefficients {
     let count: [Int]
     let weights: [Int32]
 
-    init(inputSize: Int, outputSize: Int) {
-        let support = 3.0
+    init(inputSize: Int, outputSize: Int, filter: ResampleFilter = .lanczos) {
+        let support = filter.support
         // Pillow passes the box edges as floats: in1 - in0 = Float(inputSize), exact below 2^24.
         let scale = Double(Float(inputSize)) / Double(outputSize)
         let filterScale = max(scale, 1.0)
@@ -37,7 +38,7 @@ struct ResampleCoefficients {
             let xmax = min(Int(center + scaledSupport + 0.5), inputSize) - xmin
             var total = 0.0
             for x in 0..<max(xmax, 0) {
-                let w = Self.lanczos((Double(x + xmin) - center + 0.5) * inverseFilterScale)
+                let w = filter.weight((Double(x + xmin) - center + 0.5) * inverseFilterScale)
                 kernel[x] = w
                 total += w
             }
@@ -53,18 +54,6 @@ struct ResampleCoefficients {
         self.first = first
         self.count = count
         self.weights = weights
-    }
-
-    /// Truncated sinc windowed by a 3-lobe sinc, evaluated in Pillow's order of operations.
-    private static func lanczos(_ x: Double) -> Double {
-        guard -3.0 <= x && x < 3.0 else { return 0.0 }
-        return sinc(x) * sinc(x / 3)
-    }
-
-    private static func sinc(_ x: Double) -> Double {
-        if x == 0.0 { return 1.0 }
-        let px = x * Double.pi
-        return sin(px) / px
     }
 
     /// Pillow's `clip8`: the rounding bias is in the sum already, shift and clamp to a byte.
