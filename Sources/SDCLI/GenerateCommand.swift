@@ -61,6 +61,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Depth models: depth map image (white = near); any size.")
     var depthMap: String?
 
+    @Option(help: "Depth models without --depth-map: MiDaS DPT-Hybrid weights (transformers folder or dpt_hybrid-midas-501f0c75.pt); default: the model's depth_estimator folder.")
+    var depthModel: String?
+
     @Flag(help: "Decode (and encode) with the tiled VAE; automatic above 1024x1024.")
     var vaeTiling = false
 
@@ -143,15 +146,23 @@ struct GenerateCommand: ParsableCommand {
                 request.mask = editing.mask
             }
             if checkpoint.variant == .depth {
-                request.depthMap = try depthMap.map { try DepthMap(image: ImageFile.read(URL(fileURLWithPath: $0))) }
-            } else if depthMap != nil {
-                throw InputError("--depth-map needs a depth model (this is a \(checkpoint.variant.rawValue) model)")
+                if let depthMap {
+                    request.depthMap = try DepthMap(image: ImageFile.read(URL(fileURLWithPath: depthMap)))
+                } else if let editing {
+                    guard let estimator = try DepthEstimation.estimator(explicit: depthModel, model: checkpoint) else {
+                        throw InputError("a depth model needs --depth-map IMAGE or --depth-model (MiDaS DPT-Hybrid weights)")
+                    }
+                    request.depthMap = try DepthEstimation.depthMap(of: editing.image, with: estimator)
+                }
+            } else if depthMap != nil || depthModel != nil {
+                throw InputError("\(depthMap != nil ? "--depth-map" : "--depth-model") needs a depth model (this is a \(checkpoint.variant.rawValue) model)")
             }
             request.strength = strength ?? Self.defaultStrength(checkpoint.variant, outpainting: outpaint != nil)
             let overlayMask = editing?.mask.map { $0.blurred(sigma: maskBlur) }
             let firstSeed = seed >= 0 ? UInt64(seed) : UInt64.random(in: 0...UInt64(UInt32.max))
             let modelName = checkpoint.url.deletingPathExtension().lastPathComponent
             let extra = editing?.mask != nil ? [("Mask blur", Self.format(maskBlur))] : []
+            let modelHash = modelOptions.modelHash()
             for index in 0..<batchCount {
                 request.seed = firstSeed &+ UInt64(index)
                 let label = batchCount > 1 ? "image \(index + 1)/\(batchCount), seed \(request.seed)" : "seed \(request.seed)"
@@ -171,7 +182,7 @@ struct GenerateCommand: ParsableCommand {
                 if let editing, let overlayMask { image = try image.overlaid(on: editing.image, mask: overlayMask) }
                 let url = try OutputNaming.url(explicit: output, prompt: request.prompt, seed: request.seed,
                                                index: index, of: batchCount)
-                let parameters = GenerationParameters.text(for: request, modelName: modelName, extra: extra)
+                let parameters = GenerationParameters.text(for: request, modelName: modelName, modelHash: modelHash, extra: extra)
                 try ImageFile.writePNG(image, to: url, text: [(key: "parameters", value: parameters)])
                 print(url.path)
             }

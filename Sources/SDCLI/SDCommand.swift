@@ -6,6 +6,6 @@ struct SDCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sd",
         abstract: "Stable Diffusion 1.x/2.x on the CPU, numerically matching diffusers.",
-        subcommands: [GenerateCommand.self, UpscaleCommand.self, InspectCommand.self, TokenizeCommand.self, InfoCommand.self, SamplersCommand.self, BenchCommand.self],
+        subcommands: [GenerateCommand.self, UpscaleCommand.self, DepthCommand.self, InspectCommand.self, TokenizeCommand.self, InfoCommand.self, SamplersCommand.self, BenchCommand.self],
         defaultSubcommand: nil)
 }

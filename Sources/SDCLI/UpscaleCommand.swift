@@ -9,6 +9,9 @@ struct UpscaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upscale", abstract: "Upscale an image 4x with the Stable Diffusion x4 upscaler.")
 
+    /// Used when `--model` is not given: Stability's x4 upscaler in diffusers layout.
+    static let defaultModel = "stabilityai/stable-diffusion-x4-upscaler"
+
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var memoryOptions: MemoryOptions
 
@@ -75,8 +78,10 @@ struct UpscaleCommand: ParsableCommand {
             guard w >= 8, h >= 8, w * 4 <= 8192, h * 4 <= 8192 else {
                 throw InputError("\(image) is \(input.width)x\(input.height); the upscaler takes 8x8 up to 2048x2048")
             }
-            if w != input.width || h != input.height { input = try input.resized(width: w, height: h) }
-            let checkpoint = try modelOptions.load()
+            if w != input.width || h != input.height { input = try input.resized(width: w, height: h, filter: .bicubic) }
+            var options = modelOptions
+            if options.model == ModelOptions.defaultModel { options.model = Self.defaultModel }
+            let checkpoint = try options.load()
             guard checkpoint.variant == .upscale else {
                 throw InputError("\(checkpoint.url.lastPathComponent) is a \(checkpoint.variant.rawValue) model, not the x4 upscaler")
             }
@@ -110,7 +115,7 @@ struct UpscaleCommand: ParsableCommand {
             generation.width = outW
             generation.height = outH
             let parameters = GenerationParameters.text(for: generation, modelName: checkpoint.url.deletingPathExtension().lastPathComponent,
-                                                       extra: [("Noise level", "\(noiseLevel)")])
+                                                       modelHash: options.modelHash(), extra: [("Noise level", "\(noiseLevel)")])
             try ImageFile.writePNG(result, to: url, text: [(key: "parameters", value: parameters)])
             print(url.path)
         }

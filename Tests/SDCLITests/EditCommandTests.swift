@@ -78,6 +78,23 @@ final class EditCommandTests: XCTestCase {
         XCTAssertTrue(try CLIRunner.run(["info", url("big.png").path]).stdout.contains("Noise level: 20"))
     }
 
+    /// Without --depth-map the MiDaS estimator makes the map; `sd depth` writes it at the
+    /// input's size.
+    func testDepthEstimator() throws {
+        let dpt = CLIRunner.fixtures.appendingPathComponent("models/dpt-hybrid").path
+        let r = try generate("sd2-depth", ["-i", "init.png", "--depth-model", dpt, "-W", "64", "-H", "64", "-o", "est.png"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let d = try CLIRunner.run(["depth", "init.png", "--depth-model", dpt, "-o", "d.png"], in: dir)
+        XCTAssertEqual(d.status, 0, d.stderr)
+        let map = try ImageFile.read(url("d.png"))
+        XCTAssertEqual([map.width, map.height], [64, 64])
+        XCTAssertEqual(map.pixels.min(), 0)
+        XCTAssertEqual(map.pixels.max(), 255)
+        let missing = try CLIRunner.run(["depth", "init.png", "--depth-model", "/nonexistent", "-o", "e.png"], in: dir)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url("e.png").path))
+    }
+
     func testInputsTheModelCannotUseFailCleanly() throws {
         let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
         try Data("not an image".utf8).write(to: url("text.png"))
