@@ -1,6 +1,6 @@
-// Elementwise, normalisation, attention and layout kernels. Loops are written so clang
-// vectorises them for the host CPU (-march=native); transcendental functions use branch-free
-// polynomial approximations (relative error ~1e-7) for that reason.
+// Elementwise, normalisation and layout kernels (attention is in attention.c). Loops are written
+// so clang vectorises them for the host CPU (-march=native); transcendental functions use
+// branch-free polynomial approximations (relative error ~1e-7) for that reason.
 #include "CKernels.h"
 #include <math.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -98,21 +98,6 @@ void sd_add_row_bias(float *x, const float *bias, int64_t rows, int64_t channels
 #pragma omp simd
         for (int64_t c = 0; c < channels; c++) row[c] += b[c];
     }
-}
-
-/// row[i] = exp(row[i] - max(row)); returns the sum.
-static float exp_row(float *row, int64_t n) {
-    float m = -INFINITY;
-#pragma omp simd reduction(max : m)
-    for (int64_t i = 0; i < n; i++) m = fmaxf(m, row[i]);
-    float s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int64_t i = 0; i < n; i++) {
-        float e = sd_exp(row[i] - m);
-        row[i] = e;
-        s += e;
-    }
-    return s;
 }
 
 static void softmax_row(float *row, int64_t n) {
@@ -243,51 +228,6 @@ void sd_layer_norm(const float *src, float *dst, int64_t rows, int64_t channels,
             float t = (x[c] - mean) * inv;
             y[c] = t * (gamma ? gamma[c] : 1.0f) + (beta ? beta[c] : 0.0f);
         }
-    }
-}
-
-// MARK: attention
-
-void sd_attention(const float *q, int64_t q_stride, const float *k, int64_t k_stride, const float *v,
-                  int64_t v_stride, float *out, int64_t out_stride, int64_t batch, int64_t heads, int64_t lq,
-                  int64_t lk, int64_t head_dim, float scale, int causal) {
-    // Query rows per block: the score block (rows x lk floats) stays within ~1 MB of L2, and
-    // at least 64 rows keep the two GEMMs efficient.
-    int64_t block = 262144 / (lk > 0 ? lk : 1);
-    block = block < 64 ? 64 : (block > 256 ? 256 : block);
-    if (block > lq) block = lq;
-    int64_t blocks = (lq + block - 1) / block;
-    int64_t tasks = batch * heads * blocks;
-#pragma omp parallel if (tasks > 1)
-    {
-        float *scores = malloc((size_t)(block * lk) * sizeof(float));
-        float *inv_sum = malloc((size_t)block * sizeof(float));
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t t = 0; t < tasks; t++) {
-            int64_t b = t / (heads * blocks), h = (t / blocks) % heads, i0 = (t % blocks) * block;
-            int64_t rows = i0 + block <= lq ? block : lq - i0;
-            const float *qb = q + (b * lq + i0) * q_stride + h * head_dim;
-            const float *kb = k + b * lk * k_stride + h * head_dim;
-            const float *vb = v + b * lk * v_stride + h * head_dim;
-            float *ob = out + (b * lq + i0) * out_stride + h * head_dim;
-            dnnl_sgemm('N', 'T', rows, lk, head_dim, scale, qb, q_stride, kb, k_stride, 0.0f, scores, lk);
-            // Unnormalised exp(s - max) here; the 1/sum is applied to the (small) output rows
-            // after the PV product instead of to the (large) score rows.
-            for (int64_t r = 0; r < rows; r++) {
-                float *row = scores + r * lk;
-                int64_t valid = causal ? (i0 + r + 1 < lk ? i0 + r + 1 : lk) : lk;
-                inv_sum[r] = 1.0f / exp_row(row, valid);
-                for (int64_t j = valid; j < lk; j++) row[j] = 0.0f;
-            }
-            dnnl_sgemm('N', 'N', rows, head_dim, lk, 1.0f, scores, lk, vb, v_stride, 0.0f, ob, out_stride);
-            for (int64_t r = 0; r < rows; r++) {
-                float *orow = ob + r * out_stride;
-#pragma omp simd
-                for (int64_t e = 0; e < head_dim; e++) orow[e] *= inv_sum[r];
-            }
-        }
-        free(scores);
-        free(inv_sum);
     }
 }
 

@@ -87,6 +87,99 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// softmax(q k^T / sqrt(d)) v per head in double precision, reading the operands the way
+    /// `Attention.compute` does (row `stride`, `offset` columns in, head h at h*d).
+    private func referenceAttention(q: Attention.Operand, k: Attention.Operand, v: Attention.Operand, batch: Int,
+                                    lq: Int, lk: Int, heads: Int, d: Int, causal: Bool = false) -> [Double] {
+        func at(_ o: Attention.Operand, _ row: Int, _ h: Int, _ c: Int) -> Double {
+            Double(o.tensor.data[row * o.stride + o.offset + h * d + c])
+        }
+        var ref = [Double](repeating: 0, count: batch * lq * heads * d)
+        for b in 0..<batch { for h in 0..<heads { for i in 0..<lq {
+            let valid = causal ? min(i + 1, lk) : lk
+            var s = [Double](repeating: 0, count: valid)
+            for j in 0..<valid {
+                var dot = 0.0
+                for c in 0..<d { dot += at(q, b * lq + i, h, c) * at(k, b * lk + j, h, c) }
+                s[j] = dot / Double(d).squareRoot()
+            }
+            let m = s.max() ?? 0
+            s = s.map { exp($0 - m) }
+            let total = s.reduce(0, +)
+            for e in 0..<d {
+                var acc = 0.0
+                for j in 0..<valid { acc += s[j] * at(v, b * lk + j, h, e) }
+                ref[(b * lq + i) * heads * d + h * d + e] = acc / total
+            }
+        }}}
+        return ref
+    }
+
+    /// Self-attention on a fused [batch, length, 3*heads*d] QKV projection (strided operands).
+    private func checkSelfAttention(batch: Int, heads: Int, d: Int, length: Int, causal: Bool = false, scale: Float = 2,
+                                    tolerance: Double = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+        let inner = heads * d
+        let qkv = random([batch, length, 3 * inner], scale: scale)
+        let q = Attention.Operand(qkv, offset: 0, stride: 3 * inner), k = Attention.Operand(qkv, offset: inner, stride: 3 * inner)
+        let v = Attention.Operand(qkv, offset: 2 * inner, stride: 3 * inner)
+        let out = Attention.compute(q: q, k: k, v: v, batch: batch, queryLength: length, keyLength: length, heads: heads,
+                                    headDim: d, causal: causal)
+        XCTAssertEqual(out.shape, [batch, length, inner], file: file, line: line)
+        assertClose(out.array, referenceAttention(q: q, k: k, v: v, batch: batch, lq: length, lk: length, heads: heads, d: d,
+                                                  causal: causal), tolerance: tolerance, file: file, line: line)
+    }
+
+    /// Cross-attention: Q on its own, K and V from a fused [batch, lk, 2*heads*d] projection.
+    private func checkCrossAttention(batch: Int, heads: Int, d: Int, lq: Int, lk: Int, scale: Float = 2,
+                                     tolerance: Double = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+        let inner = heads * d
+        let qt = random([batch, lq, inner], scale: scale), kv = random([batch, lk, 2 * inner], scale: scale)
+        let q = Attention.Operand(qt), k = Attention.Operand(kv, offset: 0, stride: 2 * inner)
+        let v = Attention.Operand(kv, offset: inner, stride: 2 * inner)
+        let out = Attention.compute(q: q, k: k, v: v, batch: batch, queryLength: lq, keyLength: lk, heads: heads, headDim: d)
+        XCTAssertEqual(out.shape, [batch, lq, inner], file: file, line: line)
+        assertClose(out.array, referenceAttention(q: q, k: k, v: v, batch: batch, lq: lq, lk: lk, heads: heads, d: d),
+                    tolerance: tolerance, file: file, line: line)
+    }
+
+    /// SD's head sizes (40/64/80/160 in the U-Nets, 512 in the VAE) at reduced lengths that are
+    /// not multiples of any block size, self- and cross-attention (77 context tokens).
+    func testAttentionHeadSizesAndOddLengths() {
+        for d in [40, 64, 80, 160] {
+            checkSelfAttention(batch: 2, heads: 2, d: d, length: 61)
+            checkCrossAttention(batch: 2, heads: 2, d: d, lq: 45, lk: 77)
+        }
+        checkSelfAttention(batch: 1, heads: 1, d: 512, length: 50)
+        checkSelfAttention(batch: 1, heads: 3, d: 64, length: 1)
+        checkCrossAttention(batch: 1, heads: 1, d: 7, lq: 3, lk: 1)
+        checkCrossAttention(batch: 1, heads: 5, d: 64, lq: 17, lk: 203)
+    }
+
+    /// Long enough sequences that K and V are repacked and the keys span several softmax blocks.
+    func testAttentionLongSequences() {
+        checkSelfAttention(batch: 2, heads: 2, d: 40, length: 333)
+        checkSelfAttention(batch: 1, heads: 2, d: 64, length: 290)
+        checkSelfAttention(batch: 1, heads: 1, d: 512, length: 270)
+        checkCrossAttention(batch: 2, heads: 2, d: 80, lq: 300, lk: 77)
+        checkCrossAttention(batch: 1, heads: 1, d: 160, lq: 257, lk: 500)
+    }
+
+    /// Peaked scores (large inputs) and a maximum that grows key block after key block, so the
+    /// running softmax has to rescale what it accumulated; causal masks at odd lengths.
+    func testAttentionRunningMaxAndCausal() {
+        checkSelfAttention(batch: 1, heads: 2, d: 40, length: 300, scale: 6)
+        let (lq, lk, d) = (40, 400, 64)
+        let qt = random([1, lq, d], scale: 0.2), kt = random([1, lk, d], scale: 0.2), vt = random([1, lk, d])
+        for j in 0..<lk { for c in 0..<d { kt.data[j * d + c] += Float(j) / Float(lk) * (c % 2 == 0 ? 1 : -1) } }
+        for i in 0..<lq { for c in 0..<d { qt.data[i * d + c] += 3 * (c % 2 == 0 ? 1 : -1) } }
+        let out = Attention.compute(q: .init(qt), k: .init(kt), v: .init(vt), batch: 1, queryLength: lq, keyLength: lk,
+                                    heads: 1, headDim: d)
+        assertClose(out.array, referenceAttention(q: .init(qt), k: .init(kt), v: .init(vt), batch: 1, lq: lq, lk: lk,
+                                                  heads: 1, d: d), tolerance: 1e-5)
+        checkSelfAttention(batch: 2, heads: 2, d: 64, length: 77, causal: true)
+        checkSelfAttention(batch: 1, heads: 1, d: 40, length: 261, causal: true)
+    }
+
     func testGroupNormWithSiLU() throws {
         let (n, p, c, g) = (2, 37, 12, 4)
         let x = random([n, p, c], scale: 3).scaled(1, shift: 5)

@@ -39,9 +39,12 @@ void sd_linear_destroy(sd_linear *linear);
 /// dst (rows, out) = src (rows, in) W^T + b [+ dst when accumulate]. Returns 0 on success.
 int sd_linear_forward(sd_linear *linear, int64_t rows, const float *src, float *dst, int accumulate);
 
-/// Scaled dot-product attention computed in blocks of query rows (the full score matrix is
-/// never formed). Row i of batch b, head h of q starts at q + (b*lq + i)*q_stride + h*head_dim;
-/// k, v and out likewise with their strides. `causal` masks keys after the query position.
+/// Scaled dot-product attention, softmax(q k^T * scale) v per (batch, head), with the softmax in
+/// float32 after subtracting each row's maximum; the full score matrix is never formed. Row i of
+/// batch b, head h of q starts at q + (b*lq + i)*q_stride + h*head_dim; k, v and out likewise with
+/// their strides. `causal` masks keys after the query position. With AVX-512: a flash-attention
+/// kernel (online softmax over key blocks, tiles of 32 query rows spread over libgomp's threads);
+/// otherwise query-row blocks with oneDNN sgemm. See attention.c.
 void sd_attention(const float *q, int64_t q_stride, const float *k, int64_t k_stride,
                   const float *v, int64_t v_stride, float *out, int64_t out_stride,
                   int64_t batch, int64_t heads, int64_t lq, int64_t lk, int64_t head_dim,
