@@ -1,18 +1,19 @@
 // Scaled dot-product attention.
 //
 // With AVX-512 (the package is built with -march=native): a flash-attention style kernel. Each
-// work item is one (batch, head) and a tile of 32 query rows; the tile walks over the keys in
-// blocks with an online softmax (running max and sum per query row), so the score matrix never
-// leaves L1. Query rows live in the vector lanes (two 16-lane vectors per tile), which makes
-// every softmax step (max, exp, sum, rescale) a vertical operation and lets any head dimension
-// run at full vector width:
-//   S^T[j] (32 rows)  = sum_c Q^T[c] * K[j, c]      (Q^T packed per tile, K broadcast)
+// work item is one (batch, head) and up to 128 query rows, as four sub-tiles of 32 rows that
+// take turns on each block of 96 keys while it is in cache. Each sub-tile walks over the keys
+// with an online softmax (running max and sum per query row, scale*log2(e) folded into Q so the
+// exponentials are 2^x), so scores never leave L1. Query rows live in the vector lanes (two
+// 16-lane vectors per sub-tile), which makes every softmax step (max, exp, sum, rescale) a
+// vertical operation and lets any head dimension run at full vector width:
+//   S^T[j] (32 rows)  = sum_c Q^T[c] * K[j, c]      (Q^T packed per sub-tile, K broadcast)
 //   O^T[e] (32 rows) += sum_j P^T[j] * V[j, e]      (P^T from L1, V broadcast)
 // Micro-kernels keep 2 x 12 accumulators in registers (12 keys, or 12 output columns, per
 // step). When there are enough query rows to pay for it, K and V of each (batch, head) are
 // first copied into contiguous panels (K^T panels of 12 keys, V rows), shared by the threads;
 // the operands otherwise come from fused QKV projections with long row strides, which would
-// cost a TLB miss per key.
+// cost a TLB miss per key. Work items are claimed one at a time by libgomp's threads.
 //
 // Without AVX-512: blocks of query rows, oneDNN sgemm for QK^T and PV, exp-normalise in between.
 #include "CKernels.h"
@@ -111,16 +112,18 @@ static void blocked_attention(const float *q, int64_t q_stride, const float *k, 
 // MARK: AVX-512 flash attention
 
 enum {
-    QR = 32,  // query rows per tile (two vectors)
+    QR = 32,  // query rows per sub-tile (two vectors)
+    SUB = 4,  // sub-tiles per work item (they share each K/V block while it is in cache)
     KN = 12,  // keys per QK^T micro-kernel step
     EN = 12,  // output columns per PV micro-kernel step (at most)
     NB = 96,  // keys per online-softmax block (a multiple of KN)
     PACK_MIN_QUERIES = 256,  // repack K and V from this many query rows up
 };
 
-/// 2^x for x <= 0 (any finite x, and -1e30 for masked scores): x = n + f with |f| <= 1/2, a
-/// degree-6 minimax polynomial for 2^f (relative error 2e-9 before rounding; measured over every
-/// 7th float in [-126, 0]: at most 0.67 ulp), scaled by 2^n.
+/// 2^x for x <= 0 (any finite x, and -1e30 for masked scores): x = n + f with n = round(x),
+/// |f| <= 1/2, a degree-6 minimax polynomial for 2^f (relative error 2e-9 before rounding),
+/// scaled by 2^n. Measured over every 7th float in [-126, 0]: at most 0.67 ulp. (Reducing with
+/// floor instead saves the subtraction, ~1% of the kernel, at 0.74 ulp.)
 static inline __m512 exp2_ps(__m512 x) {
     // vreduceps gives f = x - round(x) directly (a magic-number rounding would be folded away
     // under -fassociative-math).
@@ -295,95 +298,121 @@ static void pack_k_panel(const float *k, int64_t stride, int64_t n, int64_t d, f
     }
 }
 
-/// Per-thread scratch: Q^T tile (d x 32), O^T tile (d x 32), score/probability block (NB x 32)
-/// followed by room for one K^T panel (KN x d).
+/// Per-thread scratch: for each of up to SUB sub-tiles a Q^T tile (d x 32) and an O^T tile
+/// (d x 32); one score/probability block (NB x 32) followed by room for one K^T panel (KN x d).
 typedef struct {
     float *qt, *ot, *ps;
 } tile_scratch;
 
-/// One tile: query rows i0..i0+rows-1 of one (batch, head). K is given either packed (panels of
-/// KN keys, element (j, c) at kpk[(j/KN)*KN*d + c*KN + j%KN]) or as rows (k + j*ks); V as rows
-/// (v + j*vs).
+/// Running softmax state of one 32-row sub-tile: max and sum per row (two vectors each).
+typedef struct {
+    __m512 m0, m1, l0, l1;
+} row_state;
+
+/// One key block [j0, j0+n) for one 32-row sub-tile starting at query row i0 (for the causal mask).
+static inline void tile_block(const float *qt, float *ot, float *ps, row_state *st, const float *kpk, const float *k,
+                              int64_t ks, const float *v, int64_t vs, int64_t j0, int64_t n, int64_t d, int64_t i0,
+                              int causal) {
+    __m512 b0 = _mm512_set1_ps(-1e30f), b1 = b0;
+    for (int64_t t = 0; t < n; t += KN) {
+        int valid = n - t < KN ? (int)(n - t) : KN;
+        int64_t j = j0 + t;
+        if (kpk) {
+            qk_tile(qt, kpk + j * d, KN, 1, d, ps + t * QR, valid, &b0, &b1);
+        } else if (valid == KN) {
+            qk_tile(qt, k + j * ks, 1, ks, d, ps + t * QR, valid, &b0, &b1);
+        } else {
+            // Last keys of a strided operand: copy them (zero padded) so no row past lk is read.
+            float *pad = ps + NB * QR;
+            pack_k_panel(k + j * ks, ks, valid, d, pad);
+            qk_tile(qt, pad, KN, 1, d, ps + t * QR, valid, &b0, &b1);
+        }
+    }
+    if (causal && j0 + n > i0 + 1) {
+        // Mask keys after each query row (scores of -1e30 become exactly 0 below).
+        const __m512 lane = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        b0 = b1 = _mm512_set1_ps(-1e30f);
+        __m512 r0 = _mm512_add_ps(lane, _mm512_set1_ps((float)i0)), r1 = _mm512_add_ps(r0, _mm512_set1_ps(16));
+        for (int64_t t = 0; t < n; t++) {
+            __m512 jj = _mm512_set1_ps((float)(j0 + t));
+            __m512 s0 = _mm512_load_ps(ps + t * QR), s1 = _mm512_load_ps(ps + t * QR + 16);
+            s0 = _mm512_mask_mov_ps(s0, _mm512_cmp_ps_mask(jj, r0, _CMP_GT_OQ), _mm512_set1_ps(-1e30f));
+            s1 = _mm512_mask_mov_ps(s1, _mm512_cmp_ps_mask(jj, r1, _CMP_GT_OQ), _mm512_set1_ps(-1e30f));
+            _mm512_store_ps(ps + t * QR, s0);
+            _mm512_store_ps(ps + t * QR + 16, s1);
+            b0 = _mm512_max_ps(b0, s0);
+            b1 = _mm512_max_ps(b1, s1);
+        }
+    }
+    // Online softmax: new running max, rescale factor for what was accumulated so far.
+    __m512 m0 = _mm512_max_ps(st->m0, b0), m1 = _mm512_max_ps(st->m1, b1);
+    __m512 al0 = exp2_ps(_mm512_sub_ps(st->m0, m0)), al1 = exp2_ps(_mm512_sub_ps(st->m1, m1));
+    st->m0 = m0;
+    st->m1 = m1;
+    __m512 s00 = _mm512_setzero_ps(), s01 = s00, s10 = s00, s11 = s00;
+    int64_t t = 0;
+    for (; t + 2 <= n; t += 2) {
+        float *pr = ps + t * QR;
+        __m512 p00 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr), m0));
+        __m512 p01 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + 16), m1));
+        __m512 p10 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + QR), m0));
+        __m512 p11 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + QR + 16), m1));
+        _mm512_store_ps(pr, p00);
+        _mm512_store_ps(pr + 16, p01);
+        _mm512_store_ps(pr + QR, p10);
+        _mm512_store_ps(pr + QR + 16, p11);
+        s00 = _mm512_add_ps(s00, p00);
+        s01 = _mm512_add_ps(s01, p01);
+        s10 = _mm512_add_ps(s10, p10);
+        s11 = _mm512_add_ps(s11, p11);
+    }
+    if (t < n) {
+        float *pr = ps + t * QR;
+        __m512 p00 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr), m0));
+        __m512 p01 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + 16), m1));
+        _mm512_store_ps(pr, p00);
+        _mm512_store_ps(pr + 16, p01);
+        s00 = _mm512_add_ps(s00, p00);
+        s01 = _mm512_add_ps(s01, p01);
+    }
+    st->l0 = _mm512_fmadd_ps(st->l0, al0, _mm512_add_ps(s00, s10));
+    st->l1 = _mm512_fmadd_ps(st->l1, al1, _mm512_add_ps(s01, s11));
+    pv_block(ps, n, v + j0 * vs, vs, d, ot, al0, al1, j0 == 0);
+}
+
+/// One work item: query rows i0..i0+rows-1 (rows <= SUB*32) of one (batch, head), as 32-row
+/// sub-tiles that take turns on each key block while it is in cache. K is given either packed
+/// (panels of KN keys, element (j, c) at kpk[(j/KN)*KN*d + c*KN + j%KN]) or as rows (k + j*ks);
+/// V as rows (v + j*vs).
 static void flash_tile(const float *q, int64_t qs, const float *kpk, const float *k, int64_t ks, const float *v,
                        int64_t vs, float *o, int64_t os, int64_t i0, int64_t rows, int64_t lk, int64_t d,
                        float scale_log2, int causal, tile_scratch *w) {
-    float *qt = w->qt, *ot = w->ot, *ps = w->ps;
-    // Q^T, pre-multiplied by scale*log2(e) so the softmax runs on 2^(s - max); padded rows are 0.
-    pack_q_tile(q + i0 * qs, qs, rows, d, scale_log2, qt);
-    int64_t kend = lk;
-    if (causal && i0 + rows < kend) kend = i0 + rows;  // key j is visible to query i when j <= i
-    __m512 m0 = _mm512_set1_ps(-1e30f), m1 = m0, l0 = _mm512_setzero_ps(), l1 = l0;
-    const __m512 lane = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    for (int64_t j0 = 0; j0 < kend; j0 += NB) {
-        int64_t n = kend - j0 < NB ? kend - j0 : NB;
-        __m512 b0 = _mm512_set1_ps(-1e30f), b1 = b0;
-        for (int64_t t = 0; t < n; t += KN) {
-            int valid = n - t < KN ? (int)(n - t) : KN;
-            int64_t j = j0 + t;
-            if (kpk) {
-                qk_tile(qt, kpk + j * d, KN, 1, d, ps + t * QR, valid, &b0, &b1);
-            } else if (valid == KN) {
-                qk_tile(qt, k + j * ks, 1, ks, d, ps + t * QR, valid, &b0, &b1);
-            } else {
-                // Last keys of a strided operand: copy them (zero padded) so no row past lk is read.
-                float *pad = w->ps + NB * QR;
-                pack_k_panel(k + j * ks, ks, valid, d, pad);
-                qk_tile(qt, pad, KN, 1, d, ps + t * QR, valid, &b0, &b1);
-            }
-        }
-        if (causal && j0 + n > i0 + 1) {
-            // Mask keys after each query row (scores of -1e30 become exactly 0 below).
-            b0 = b1 = _mm512_set1_ps(-1e30f);
-            __m512 r0 = _mm512_add_ps(lane, _mm512_set1_ps((float)i0)), r1 = _mm512_add_ps(r0, _mm512_set1_ps(16));
-            for (int64_t t = 0; t < n; t++) {
-                __m512 jj = _mm512_set1_ps((float)(j0 + t));
-                __m512 s0 = _mm512_load_ps(ps + t * QR), s1 = _mm512_load_ps(ps + t * QR + 16);
-                s0 = _mm512_mask_mov_ps(s0, _mm512_cmp_ps_mask(jj, r0, _CMP_GT_OQ), _mm512_set1_ps(-1e30f));
-                s1 = _mm512_mask_mov_ps(s1, _mm512_cmp_ps_mask(jj, r1, _CMP_GT_OQ), _mm512_set1_ps(-1e30f));
-                _mm512_store_ps(ps + t * QR, s0);
-                _mm512_store_ps(ps + t * QR + 16, s1);
-                b0 = _mm512_max_ps(b0, s0);
-                b1 = _mm512_max_ps(b1, s1);
-            }
-        }
-        // Online softmax: new running max, rescale factor for what was accumulated so far.
-        __m512 n0 = _mm512_max_ps(m0, b0), n1 = _mm512_max_ps(m1, b1);
-        __m512 al0 = exp2_ps(_mm512_sub_ps(m0, n0)), al1 = exp2_ps(_mm512_sub_ps(m1, n1));
-        m0 = n0;
-        m1 = n1;
-        __m512 s00 = _mm512_setzero_ps(), s01 = s00, s10 = s00, s11 = s00;
-        int64_t t = 0;
-        for (; t + 2 <= n; t += 2) {
-            float *pr = ps + t * QR;
-            __m512 p00 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr), m0));
-            __m512 p01 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + 16), m1));
-            __m512 p10 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + QR), m0));
-            __m512 p11 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + QR + 16), m1));
-            _mm512_store_ps(pr, p00);
-            _mm512_store_ps(pr + 16, p01);
-            _mm512_store_ps(pr + QR, p10);
-            _mm512_store_ps(pr + QR + 16, p11);
-            s00 = _mm512_add_ps(s00, p00);
-            s01 = _mm512_add_ps(s01, p01);
-            s10 = _mm512_add_ps(s10, p10);
-            s11 = _mm512_add_ps(s11, p11);
-        }
-        if (t < n) {
-            float *pr = ps + t * QR;
-            __m512 p00 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr), m0));
-            __m512 p01 = exp2_ps(_mm512_sub_ps(_mm512_load_ps(pr + 16), m1));
-            _mm512_store_ps(pr, p00);
-            _mm512_store_ps(pr + 16, p01);
-            s00 = _mm512_add_ps(s00, p00);
-            s01 = _mm512_add_ps(s01, p01);
-        }
-        l0 = _mm512_fmadd_ps(l0, al0, _mm512_add_ps(s00, s10));
-        l1 = _mm512_fmadd_ps(l1, al1, _mm512_add_ps(s01, s11));
-        pv_block(ps, n, v + j0 * vs, vs, d, ot, al0, al1, j0 == 0);
+    int64_t nsub = (rows + QR - 1) / QR;
+    row_state st[SUB];
+    for (int64_t s = 0; s < nsub; s++) {
+        int64_t r = rows - s * QR < QR ? rows - s * QR : QR;
+        // Q^T, pre-multiplied by scale*log2(e) so the softmax runs on 2^(s - max); padded rows are 0.
+        pack_q_tile(q + (i0 + s * QR) * qs, qs, r, d, scale_log2, w->qt + s * d * QR);
+        st[s].m0 = st[s].m1 = _mm512_set1_ps(-1e30f);
+        st[s].l0 = st[s].l1 = _mm512_setzero_ps();
     }
-    // Normalise and write the rows back in their natural layout.
-    unpack_o_tile(ot, _mm512_div_ps(_mm512_set1_ps(1.0f), l0), _mm512_div_ps(_mm512_set1_ps(1.0f), l1), rows, d,
-                  o + i0 * os, os);
+    for (int64_t j0 = 0; j0 < lk; j0 += NB) {
+        for (int64_t s = 0; s < nsub; s++) {
+            int64_t first = i0 + s * QR, r = rows - s * QR < QR ? rows - s * QR : QR;
+            // Key j is visible to query i when j <= i (causal).
+            int64_t kend = causal && first + r < lk ? first + r : lk;
+            if (j0 >= kend) continue;
+            int64_t n = kend - j0 < NB ? kend - j0 : NB;
+            tile_block(w->qt + s * d * QR, w->ot + s * d * QR, w->ps, &st[s], kpk, k, ks, v, vs, j0, n, d, first,
+                       causal);
+        }
+    }
+    for (int64_t s = 0; s < nsub; s++) {
+        int64_t r = rows - s * QR < QR ? rows - s * QR : QR;
+        // Normalise and write the rows back in their natural layout.
+        unpack_o_tile(w->ot + s * d * QR, _mm512_div_ps(_mm512_set1_ps(1.0f), st[s].l0),
+                      _mm512_div_ps(_mm512_set1_ps(1.0f), st[s].l1), r, d, o + (i0 + s * QR) * os, os);
+    }
 }
 
 static void *attn_alloc(size_t floats) {
@@ -426,9 +455,9 @@ static void flash_worker(void *arg) {
     _mm_setcsr(csr | 0x8040);  // FTZ | DAZ
     int64_t d = J->d, lkp = J->lkp, panels = lkp / KN;
     tile_scratch w;
-    w.qt = attn_alloc((size_t)(2 * d * QR + NB * QR + KN * d));
-    w.ot = w.qt ? w.qt + d * QR : NULL;
-    w.ps = w.qt ? w.ot + d * QR : NULL;
+    w.qt = attn_alloc((size_t)(2 * SUB * d * QR + NB * QR + KN * d));
+    w.ot = w.qt ? w.qt + SUB * d * QR : NULL;
+    w.ps = w.qt ? w.ot + SUB * d * QR : NULL;
     for (int64_t g0 = 0, gi = 0; g0 < J->bh; g0 += J->group, gi++) {
         int64_t gn = J->bh - g0 < J->group ? J->bh - g0 : J->group;
         if (J->pack) {
@@ -451,8 +480,8 @@ static void flash_worker(void *arg) {
         while (t < total) {
             int64_t tn = __atomic_fetch_add(&J->next[gi], 1, __ATOMIC_RELAXED);
             if (tn < total) {
-                int64_t g = g0 + tn / J->tiles, i0 = (tn % J->tiles) * QR;
-                int64_t rows = J->lq - i0 < QR ? J->lq - i0 : QR;
+                int64_t g = g0 + tn / J->tiles, i0 = (tn % J->tiles) * QR * SUB;
+                int64_t rows = J->lq - i0 < QR * SUB ? J->lq - i0 : QR * SUB;
                 const float *qr = J->q + ((g / J->heads) * J->lq + i0) * J->q_stride + (g % J->heads) * d;
                 for (int64_t r = 0; r < rows; r++, qr += J->q_stride) {
                     for (int64_t c = 0; c < d; c += 16) _mm_prefetch((const char *)(qr + c), _MM_HINT_T1);
@@ -464,9 +493,9 @@ static void flash_worker(void *arg) {
                 t = tn;
                 continue;
             }
-            int64_t g = g0 + t / J->tiles, i0 = (t % J->tiles) * QR;
+            int64_t g = g0 + t / J->tiles, i0 = (t % J->tiles) * QR * SUB;
             int64_t b = g / J->heads, h = g % J->heads;
-            int64_t rows = J->lq - i0 < QR ? J->lq - i0 : QR;
+            int64_t rows = J->lq - i0 < QR * SUB ? J->lq - i0 : QR * SUB;
             const float *qb = J->q + b * J->lq * J->q_stride + h * d;
             float *ob = J->out + b * J->lq * J->out_stride + h * d;
             if (J->pack) {
@@ -494,7 +523,7 @@ static int flash_attention(const float *q, int64_t q_stride, const float *k, int
     flash_job J = {.q = q, .k = k, .v = v, .out = out, .q_stride = q_stride, .k_stride = k_stride,
                    .v_stride = v_stride, .out_stride = out_stride, .heads = heads, .lq = lq, .lk = lk, .d = d,
                    .causal = causal, .scale_log2 = scale * 1.44269504088896341f};
-    J.tiles = (lq + QR - 1) / QR;
+    J.tiles = (lq + QR * SUB - 1) / (QR * SUB);
     J.bh = batch * heads;
     J.lkp = (lk + KN - 1) / KN * KN;
     // Packing costs about one pass over K and V per (batch, head); worth it once enough query
@@ -514,7 +543,9 @@ static int flash_attention(const float *q, int64_t q_stride, const float *k, int
         free(J.packed);
         return 0;
     }
-    GOMP_parallel(flash_worker, &J, J.bh * J.tiles > 1 ? 0 : 1, 0);
+    // Below ~2 MFLOP (~10 us on one core) waking the other threads costs more than it saves.
+    double flops = 4.0 * (double)J.bh * (double)lq * (double)lk * (double)d;
+    GOMP_parallel(flash_worker, &J, J.bh * J.tiles > 1 && flops >= 2e6 ? 0 : 1, 0);
     free(J.next);
     free(J.packed);
     return !J.failed;
