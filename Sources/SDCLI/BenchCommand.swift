@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Architecture: \(ArchitecturePreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "sd15"
 
-    @Option(help: "Component: unet, vae, text or all.")
+    @Option(help: "Component: unet, vae, text, all, or attention (SD 1.5's attention shapes; not part of all).")
     var component: String = "all"
 
     @Option(help: "Timed passes after one warm-up pass (the median is reported).")
@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown --preset '\(preset)'; known: \(ArchitecturePreset.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard Benchmark.Component(rawValue: component) != nil else {
-            throw ValidationError("unknown --component '\(component)'; known: unet, vae, text, all")
+            throw ValidationError("unknown --component '\(component)'; known: unet, vae, text, all, attention")
         }
         guard (1...100).contains(steps) else { throw ValidationError("--steps must be between 1 and 100") }
         guard WeightStorage(rawValue: weightsType) != nil else {

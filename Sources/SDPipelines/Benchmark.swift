@@ -4,7 +4,7 @@ import SDModels
 
 /// `sd bench`: real-size architectures with random weights, warm-up plus timed passes, medians.
 public enum Benchmark {
-    public enum Component: String, CaseIterable, Sendable { case unet, vae, text, all }
+    public enum Component: String, CaseIterable, Sendable { case unet, vae, text, all, attention }
 
     public struct Result: Codable, Sendable {
         public var preset: String
@@ -15,11 +15,24 @@ public enum Benchmark {
         public var vaeGFLOPS: Double?
         public var peakGFLOPS: Double
         public var peakRSSMegabytes: Double
+        public var attention: [AttentionResult]?
 
         enum CodingKeys: String, CodingKey {
             case preset, unetStepSeconds = "unet_step_s", vaeDecodeSeconds = "vae_decode_s", textSeconds = "text_s"
             case unetGFLOPS = "unet_gflops", vaeGFLOPS = "vae_gflops", peakGFLOPS = "peak_gflops"
-            case peakRSSMegabytes = "peak_rss_mb"
+            case peakRSSMegabytes = "peak_rss_mb", attention
+        }
+    }
+
+    /// One attention shape of `--component attention`.
+    public struct AttentionResult: Codable, Sendable {
+        public var shape: String
+        public var seconds: Double
+        public var gflops: Double
+        public var fractionOfPeak: Double
+
+        enum CodingKeys: String, CodingKey {
+            case shape, seconds, gflops, fractionOfPeak = "fraction_of_peak"
         }
     }
 
@@ -68,8 +81,52 @@ public enum Benchmark {
             report(String(format: "VAE decode (%dx%d image): %.3f s, %.0f GFLOP/s, %.2f of peak",
                           latentSide * 8, latentSide * 8, median, flops / median / 1e9, flops / median / 1e9 / peak))
         }
+        if component == .attention {  // only on request: not part of `all`
+            let shapes = try attentionShapes(peak: peak) { try time(steps, $0) }
+            for shape in shapes {
+                report("attention \(shape.shape): " + String(format: "%.4f s, %.0f GFLOP/s, %.2f of peak", shape.seconds,
+                                                               shape.gflops, shape.fractionOfPeak))
+            }
+            result.attention = shapes
+        }
         result.peakRSSMegabytes = ResourceUsage.peakResidentMegabytes
         return result
+    }
+
+    /// SD 1.5's attention shapes at 512x512 (batch 2 for classifier-free guidance, 8 heads,
+    /// cross-attention over 77 text tokens) and the VAE's mid-block attention, with Q/K/V laid out
+    /// as the models do (fused QKV or KV projections). `time` returns median seconds and FLOPs.
+    private static func attentionShapes(peak: Double, _ time: (() throws -> Void) throws -> (Double, Double)) throws
+        -> [AttentionResult] {
+        let shapes: [(batch: Int, heads: Int, lq: Int, lk: Int, d: Int)] = [
+            (2, 8, 4096, 4096, 40), (2, 8, 4096, 77, 40), (2, 8, 1024, 1024, 80), (2, 8, 1024, 77, 80),
+            (2, 8, 256, 256, 160), (2, 8, 256, 77, 160), (2, 8, 64, 64, 160), (2, 8, 64, 77, 160), (1, 1, 4096, 4096, 512),
+        ]
+        func filled(_ shape: [Int]) -> Tensor {
+            let t = Tensor(shape: shape)
+            for i in 0..<t.count { t.data[i] = Float((i * 7919) % 2001) / 1000 - 1 }
+            return t
+        }
+        return try shapes.map { s in
+            let inner = s.heads * s.d
+            let name = s.lq == s.lk ? "self \(s.lq) d\(s.d)" + (s.heads == 1 ? " (VAE)" : "") : "cross \(s.lq)x\(s.lk) d\(s.d)"
+            let q: Attention.Operand, k: Attention.Operand, v: Attention.Operand
+            if s.lq == s.lk {
+                let qkv = filled([s.batch, s.lq, 3 * inner])
+                (q, k, v) = (.init(qkv, offset: 0, stride: 3 * inner), .init(qkv, offset: inner, stride: 3 * inner),
+                             .init(qkv, offset: 2 * inner, stride: 3 * inner))
+            } else {
+                let kv = filled([s.batch, s.lk, 2 * inner])
+                (q, k, v) = (.init(filled([s.batch, s.lq, inner])), .init(kv, offset: 0, stride: 2 * inner),
+                             .init(kv, offset: inner, stride: 2 * inner))
+            }
+            let (median, flops) = try time {
+                _ = Attention.compute(q: q, k: k, v: v, batch: s.batch, queryLength: s.lq, keyLength: s.lk, heads: s.heads,
+                                      headDim: s.d)
+            }
+            let rate = flops / median / 1e9
+            return AttentionResult(shape: name, seconds: median, gflops: rate, fractionOfPeak: rate / peak)
+        }
     }
 
     /// One warm-up pass, then `passes` timed ones; the median time and the FLOPs of one pass.
