@@ -126,7 +126,7 @@ struct GenerateCommand: ParsableCommand {
         try CLIError.wrap {
             Interrupt.install()
             let checkpoint = try modelOptions.load()
-            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions)
+            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions(images: batchCount))
             if vaeTiling { pipeline.vaeTiling = true }
             var request = GenerationRequest(prompt: prompt ?? positionalPrompt ?? "")
             request.negativePrompt = negativePrompt
@@ -173,8 +173,8 @@ struct GenerateCommand: ParsableCommand {
                 }
                 bar.finish()
                 if let saveLatents {
-                    try LatentsFile.write(latents, width: request.width / pipeline.vae.downscale,
-                                          height: request.height / pipeline.vae.downscale,
+                    try LatentsFile.write(latents, width: request.width / pipeline.vaeScaleFactor,
+                                          height: request.height / pipeline.vaeScaleFactor,
                                           to: OutputNaming.numbered(URL(fileURLWithPath: saveLatents), index: index, of: batchCount))
                 }
                 var image = try RGBImage(width: request.width, height: request.height,

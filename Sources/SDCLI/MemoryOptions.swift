@@ -7,7 +7,7 @@ struct MemoryOptions: ParsableArguments {
     @Option(help: "Precision weights are kept in: f32, f16 or bf16 (half the memory; compute stays f32).")
     var weightsType: String = "f32"
 
-    @Flag(help: "Keep the text encoder and U-Net in memory only while they run (slower per image, smaller peak).")
+    @Flag(help: "Keep each model in memory only while it runs, for every image of a batch (reloads cost time); a single image always works this way.")
     var lowMemory = false
 
     func validate() throws {
@@ -16,7 +16,9 @@ struct MemoryOptions: ParsableArguments {
         }
     }
 
-    var pipelineOptions: PipelineOptions {
-        PipelineOptions(weightStorage: WeightStorage(rawValue: weightsType) ?? .f32, lowMemory: lowMemory)
+    /// For one image, holding each model only during its phase costs nothing (each is loaded
+    /// once anyway), so it is the default there; batches keep models loaded unless --low-memory.
+    func pipelineOptions(images: Int) -> PipelineOptions {
+        PipelineOptions(weightStorage: WeightStorage(rawValue: weightsType) ?? .f32, lowMemory: lowMemory || images == 1)
     }
 }

@@ -85,7 +85,7 @@ struct UpscaleCommand: ParsableCommand {
             guard checkpoint.variant == .upscale else {
                 throw InputError("\(checkpoint.url.lastPathComponent) is a \(checkpoint.variant.rawValue) model, not the x4 upscaler")
             }
-            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions)
+            let pipeline = try StableDiffusionPipeline(checkpoint: checkpoint, options: memoryOptions.pipelineOptions(images: 1))
             if vaeTiling { pipeline.vaeTiling = true }
             var request = UpscaleRequest(image: input.normalizedTensor(), prompt: prompt)
             request.negativePrompt = negativePrompt
@@ -102,7 +102,7 @@ struct UpscaleCommand: ParsableCommand {
                 bar.update(p)
             }
             bar.finish()
-            let (outW, outH) = (w * pipeline.vae.downscale, h * pipeline.vae.downscale)
+            let (outW, outH) = (w * pipeline.vaeScaleFactor, h * pipeline.vaeScaleFactor)
             let result = try RGBImage(width: outW, height: outH, pixels: pipeline.decode(latents: latents, width: outW, height: outH))
             let url = try OutputNaming.url(explicit: output ?? inputURL.deletingPathExtension().lastPathComponent + "-x4.png",
                                            prompt: prompt, seed: request.seed, index: 0, of: 1)

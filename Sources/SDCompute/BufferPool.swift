@@ -13,8 +13,8 @@ public final class BufferPool: @unchecked Sendable {
     /// Floats currently held for reuse.
     public var retainedFloats: Int { lock.withLock { pooledFloats } }
 
-    func take(_ capacity: Int) -> UnsafeMutablePointer<Float> {
-        if let p = lock.withLock({ () -> UnsafeMutablePointer<Float>? in
+    func take(_ capacity: Int, pooled: Bool = true) -> UnsafeMutablePointer<Float> {
+        if pooled, let p = lock.withLock({ () -> UnsafeMutablePointer<Float>? in
             guard let p = free[capacity]?.popLast() else { return nil }
             pooledFloats -= capacity
             return p

@@ -36,6 +36,16 @@ public final class Conv2D: @unchecked Sendable {
 
     deinit { sd_conv_destroy(handle) }
 
+    /// Whether the last call used oneDNN's Winograd algorithm (3x3, stride 1, images of at least
+    /// 64x64; `SD_DIRECT_CONV=1` turns it off).
+    public var lastRunUsedWinograd: Bool { sd_conv_last_used_winograd(handle) != 0 }
+
+    /// Whether large images may use Winograd (default true). Its transformed weights take 4x
+    /// the memory of the layer's own, which a model may not be able to afford.
+    public var allowsWinograd = true {
+        didSet { sd_conv_allow_winograd(handle, allowsWinograd ? 1 : 0) }
+    }
+
     public func outputShape(for x: Tensor) throws -> [Int] {
         guard x.rank == 4, x.shape[3] == inChannels else {
             throw ComputeError.shapeMismatch("conv expects NHWC with \(inChannels) channels, got \(x.shape)")

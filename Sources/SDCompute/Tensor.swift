@@ -15,6 +15,14 @@ public struct Tensor: @unchecked Sendable {
         storage = TensorStorage(count: shape.reduce(1, *))
     }
 
+    /// Uninitialised contents in a buffer that is freed, not pooled, when the tensor goes:
+    /// for one-off data such as weights on their way into a layer.
+    public init(unpooledShape shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        storage = TensorStorage(count: shape.reduce(1, *), pooled: false)
+    }
+
     public init(zeros shape: [Int]) {
         self.init(shape: shape)
         data.initialize(repeating: 0, count: count)

@@ -4,8 +4,9 @@ import SDCompute
 public struct PipelineOptions: Sendable {
     /// Precision the convolution and matmul weights are kept in (computation is float32).
     public var weightStorage: WeightStorage = .f32
-    /// Keep the text encoder and U-Net only while they run (reloaded from the memory-mapped
-    /// checkpoint for each image) and hand activation buffers back between phases.
+    /// Hold each model (text encoder, U-Net, VAE) only while its phase runs and hand activation
+    /// buffers back between phases, so peak memory is that of the largest phase; a second image
+    /// reloads the models from the memory-mapped checkpoint.
     public var lowMemory = false
 
     public init(weightStorage: WeightStorage = .f32, lowMemory: Bool = false) {

@@ -57,7 +57,7 @@ extension StableDiffusionPipeline {
     /// A scaled sample of the VAE posterior for an NHWC image in [-1, 1], NCHW: the mean plus
     /// the standard deviation times one draw from the generator, times the scaling factor.
     func encodeSample(_ image: Tensor, generator: inout TorchGenerator) throws -> [Float] {
-        let (mean, logvar) = try vae.posterior(moments: encodeMoments(image))
+        let (mean, logvar) = try vaeModel().posterior(moments: encodeMoments(image))
         let meanNCHW = try mean.nhwcToNCHW(), logvarNCHW = try logvar.nhwcToNCHW()
         let eps = generator.randn(meanNCHW.count)
         let scale = Float(checkpoint.vaeConfig.scalingFactor)
@@ -69,13 +69,14 @@ extension StableDiffusionPipeline {
     /// The encoder's moments (NHWC), through diffusers' tiled encoder when tiling applies.
     public func encodeMoments(_ image: Tensor) throws -> Tensor {
         let (height, width) = (image.shape[1], image.shape[2])
-        let tiling = VAETiling(inputTile: vaeTileSize, outputTile: vaeTileSize / vae.downscale)
+        let vae = try vaeModel()
+        let tiling = VAETiling(inputTile: vaeTileSize, outputTile: vaeTileSize / vaeScaleFactor)
         guard tilesVAE(width: width, height: height), tiling.applies(height: height, width: width) else {
             return try vae.encodeMoments(image)
         }
         let pixels = Planes(channels: 3, height: height, width: width, values: try image.nhwcToNCHW().array)
         let moments = try tiling.run(pixels) { tile in
-            let out = try self.vae.encodeMoments(Tensor(shape: [1, 3, tile.height, tile.width], values: tile.values).nchwToNHWC())
+            let out = try vae.encodeMoments(Tensor(shape: [1, 3, tile.height, tile.width], values: tile.values).nchwToNHWC())
             return Planes(channels: out.shape[3], height: out.shape[1], width: out.shape[2], values: try out.nhwcToNCHW().array)
         }
         return try Tensor(shape: [1, moments.channels, moments.height, moments.width], values: moments.values).nchwToNHWC()

@@ -34,7 +34,7 @@ extension StableDiffusionPipeline {
         let guided = request.guidanceScale > 1
         let context = try encodePrompts(request.prompt, negative: request.negativePrompt, clipSkip: 0, guided: guided)
         let unet = try unetModel()
-        defer { releaseForLowMemory() }
+        defer { finishedWithUNet() }
         var scheduler = try makeScheduler(request.sampler)
         try scheduler.setTimesteps(request.steps)
         let lowRes = try DDPMScheduler(parameters: SchedulerParameters(json: JSONEncoder().encode(lowResConfig)))

@@ -14,9 +14,13 @@ public final class StableDiffusionPipeline {
     public let checkpoint: ModelCheckpoint
     public let tokenizer: CLIPTokenizer
     public let options: PipelineOptions
-    private var loadedTextEncoder: CLIPTextModel?
-    private var loadedUNet: UNet2DConditionModel?
-    public let vae: AutoencoderKL
+    // Models, each loaded when first needed; with `options.lowMemory` each is dropped again
+    // once its phase is over (see StableDiffusionPipeline+Models.swift).
+    var loadedTextEncoder: CLIPTextModel?
+    var loadedUNet: UNet2DConditionModel?
+    var loadedVAE: AutoencoderKL?
+    /// Pixels per latent: 8, or 4 for the x4 upscaler's VAE.
+    public let vaeScaleFactor: Int
     /// diffusers' tiled VAE for encoding and decoding: true, false, or nil for automatic (above
     /// `autoTileArea`); the same picture as diffusers' `enable_tiling()` gives.
     public var vaeTiling: Bool?
@@ -26,20 +30,24 @@ public final class StableDiffusionPipeline {
     public init(checkpoint: ModelCheckpoint, options: PipelineOptions = PipelineOptions()) throws {
         self.options = options
         tokenizer = try TokenizerLoader.tokenizer(for: checkpoint)
-        let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet,
-                                            storage: options.weightStorage)
-        self.checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
-        if !options.lowMemory {
+        vaeScaleFactor = 1 << max(checkpoint.vaeConfig.blockOutChannels.count - 1, 0)
+        vaeTileSize = max(checkpoint.vaeConfig.sampleSize, 8 * vaeScaleFactor)
+        if checkpoint.predictionNeedsProbe || !options.lowMemory {
+            let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet,
+                                                storage: options.weightStorage)
+            self.checkpoint = try PredictionProbe.resolve(checkpoint, unet: unet)
             loadedUNet = unet
-            loadedTextEncoder = try CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder,
-                                                  storage: options.weightStorage)
+        } else {
+            self.checkpoint = checkpoint
         }
-        vae = try AutoencoderKL(config: checkpoint.vaeConfig, weights: checkpoint.vae, storage: options.weightStorage)
-        vaeTileSize = max(checkpoint.vaeConfig.sampleSize, 8 * vae.downscale)
+        if !options.lowMemory {
+            _ = try textEncoderModel()
+            _ = try vaeModel()
+        }
     }
 
     /// Native resolution: the U-Net's sample size times the VAE's downscale (512, or 768 for 768-v).
-    public var defaultImageSize: Int { (checkpoint.unetConfig.sampleSize ?? 64) * vae.downscale }
+    public var defaultImageSize: Int { (checkpoint.unetConfig.sampleSize ?? 64) * vaeScaleFactor }
 
     /// The final latents (NCHW, [1, 4, h/8, w/8], before VAE scaling is undone) for one request:
     /// txt2img, img2img, inpainting (either kind of model) or depth-to-image, in diffusers' order
@@ -52,13 +60,13 @@ public final class StableDiffusionPipeline {
         try validate(request)
         var scheduler = try makeScheduler(request.sampler)
         try scheduler.setTimesteps(request.steps)
-        let factor = vae.downscale
+        let factor = vaeScaleFactor
         let (h, w) = (request.height / factor, request.width / factor)
         let guided = request.guidanceScale > 1
         let context = try encodePrompts(request.prompt, negative: request.negativePrompt, clipSkip: request.clipSkip,
                                         guided: guided)
         let unet = try unetModel()
-        defer { releaseForLowMemory() }
+        defer { finishedWithUNet() }
         var generator = TorchGenerator(seed: request.seed)
         let start = try setup(request, scheduler: scheduler, latentSize: (h, w), generator: &generator)
 
@@ -83,7 +91,7 @@ public final class StableDiffusionPipeline {
     /// Decodes final latents (NCHW) to 8-bit RGB pixels (interleaved), as diffusers' image
     /// processor does: x / scaling, VAE decode, (x / 2 + 0.5) clamped to [0, 1], times 255, rounded.
     public func decode(latents: [Float], width: Int, height: Int) throws -> [UInt8] {
-        let factor = vae.downscale
+        let factor = vaeScaleFactor
         let (h, w) = (height / factor, width / factor)
         guard latents.count == 4 * h * w else {
             throw PipelineError.invalidOption(option: "latents", value: "\(latents.count) values",
@@ -91,8 +99,10 @@ public final class StableDiffusionPipeline {
         }
         let scale = 1 / Float(checkpoint.vaeConfig.scalingFactor)
         let z = Planes(channels: 4, height: h, width: w, values: latents.map { $0 * scale })
+        let vae = try vaeModel()
+        defer { finishedWithVAE() }
         let decodeTile: (Planes) throws -> Planes = { tile in
-            let image = try self.vae.decode(Tensor(shape: [1, 4, tile.height, tile.width], values: tile.values).nchwToNHWC())
+            let image = try vae.decode(Tensor(shape: [1, 4, tile.height, tile.width], values: tile.values).nchwToNHWC())
             return Planes(channels: 3, height: image.shape[1], width: image.shape[2], values: try image.nhwcToNCHW().array)
         }
         let tiling = VAETiling(inputTile: vaeTileSize / factor, outputTile: vaeTileSize)
@@ -113,7 +123,7 @@ public final class StableDiffusionPipeline {
     public static let autoTileArea = 1024 * 1024
 
     private func validate(_ request: GenerationRequest) throws {
-        let factor = vae.downscale
+        let factor = vaeScaleFactor
         for (name, value) in [("width", request.width), ("height", request.height)]
         where value < factor * 4 || value > 4096 || value % factor != 0 {
             throw PipelineError.invalidOption(option: name, value: "\(value)",
@@ -161,23 +171,9 @@ public final class StableDiffusionPipeline {
     func encodePrompts(_ prompt: String, negative: String, clipSkip: Int, guided: Bool) throws -> Tensor {
         let prompts = guided ? [negative, prompt] : [prompt]
         let ids = prompts.map { tokenizer.tokenize($0, maxLength: checkpoint.textEncoderConfig.maxPositionEmbeddings).ids }
-        let encoder = try loadedTextEncoder ?? CLIPTextModel(config: checkpoint.textEncoderConfig, weights: checkpoint.textEncoder,
-                                                             storage: options.weightStorage)
+        let encoder = try textEncoderModel()
+        defer { finishedWithTextEncoder() }
         return try encoder(ids, skipLastLayers: clipSkip)
-    }
-
-    /// The U-Net, loaded again from the (memory-mapped) checkpoint when `lowMemory` dropped it.
-    func unetModel() throws -> UNet2DConditionModel {
-        if let loadedUNet { return loadedUNet }
-        let unet = try UNet2DConditionModel(config: checkpoint.unetConfig, weights: checkpoint.unet, storage: options.weightStorage)
-        if !options.lowMemory { loadedUNet = unet }
-        return unet
-    }
-
-    /// With `lowMemory`, hands pooled activation buffers back between phases (the models
-    /// themselves are only held for the phase that uses them).
-    func releaseForLowMemory() {
-        if options.lowMemory { BufferPool.shared.trim() }
     }
 
     /// The (guided) model output for NCHW latents `input` (with any conditioning channels after

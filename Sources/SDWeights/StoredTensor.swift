@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One tensor inside a weights file: its raw bytes in the file's own dtype, never converted
 /// until a model asks, so f16 checkpoints stay f16 (and zero-copy) in memory.
 public struct StoredTensor: @unchecked Sendable {
@@ -35,6 +41,18 @@ public struct StoredTensor: @unchecked Sendable {
             total = product
         }
         return total
+    }
+
+    /// Drops this tensor's whole pages of a memory-mapped file from the process's resident set
+    /// (they stay in the page cache and come back on the next read): a model that has copied
+    /// its weights into its own layout should not also count the file in its memory.
+    public func releaseResidentPages() {
+        guard owner is MappedFile, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + bytes.count) / page * page
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, end - start, Int32(MADV_DONTNEED))
     }
 
     /// Same bytes under another name.

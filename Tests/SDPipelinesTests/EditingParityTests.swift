@@ -154,7 +154,7 @@ final class EditingParityTests: XCTestCase {
         let wide = try bytes("tiled.image_uint8")
         XCTAssertEqual(wide.count, 96 * 128 * 3)
         let image = Tensor(shape: [1, 96, 128, 3], values: wide.map { 2 * (Float($0) / 255) - 1 })
-        let (m, l) = try pipe.vae.posterior(moments: try pipe.encodeMoments(image))
+        let (m, l) = try pipe.vaeModel().posterior(moments: try pipe.encodeMoments(image))
         for (name, got, want) in [("mean", try m.nhwcToNCHW().array, try mean.floats()), ("logvar", try l.nhwcToNCHW().array, try logvar.floats())] {
             let err = zip(got, want).map { abs($0 - $1) }.max() ?? .infinity
             XCTAssertLessThan(err, 1e-4, "tiled encode \(name): max abs error \(err)")

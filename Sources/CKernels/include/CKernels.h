@@ -24,6 +24,10 @@ sd_conv *sd_conv_create(int64_t in_channels, int64_t out_channels, int64_t kh, i
                         int64_t stride, int64_t pad_top, int64_t pad_left, int64_t pad_bottom,
                         int64_t pad_right, const float *weights, const float *bias, int storage);
 void sd_conv_destroy(sd_conv *conv);
+/// 1 when the last forward call ran the Winograd algorithm (large images, 3x3, stride 1).
+int sd_conv_last_used_winograd(const sd_conv *conv);
+/// Winograd is allowed by default; 0 keeps the direct algorithm (and no transformed copy).
+void sd_conv_allow_winograd(sd_conv *conv, int allow);
 /// Output spatial size for an input size, or -1 when the geometry is impossible.
 int64_t sd_conv_out_size(const sd_conv *conv, int64_t size, int vertical);
 /// dst (N,OH,OW,OC) = conv(src (N,H,W,IC)) [+ dst when accumulate]. Returns 0 on success.

@@ -16,25 +16,29 @@ final class ParameterLoader {
     let prefix: String
     /// Precision of the convolution and matmul weights this loader builds.
     let storage: WeightStorage
+    /// Whether its convolutions may use Winograd on large images (see `Conv2D.allowsWinograd`).
+    let winograd: Bool
     private let ledger: Ledger
 
-    init(store: WeightStore?, prefix: String = "", storage: WeightStorage = .f32) {
+    init(store: WeightStore?, prefix: String = "", storage: WeightStorage = .f32, winograd: Bool = true) {
         self.store = store
         self.prefix = prefix
         self.storage = storage
+        self.winograd = winograd
         ledger = Ledger()
     }
 
-    private init(store: WeightStore?, prefix: String, storage: WeightStorage, ledger: Ledger) {
+    private init(store: WeightStore?, prefix: String, storage: WeightStorage, winograd: Bool, ledger: Ledger) {
         self.store = store
         self.prefix = prefix
         self.storage = storage
+        self.winograd = winograd
         self.ledger = ledger
     }
 
     /// A loader whose names are relative to `component` (e.g. "down_blocks.0").
     func scoped(_ component: String) -> ParameterLoader {
-        ParameterLoader(store: store, prefix: path(component), storage: storage, ledger: ledger)
+        ParameterLoader(store: store, prefix: path(component), storage: storage, winograd: winograd, ledger: ledger)
     }
 
     func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
@@ -49,8 +53,10 @@ final class ParameterLoader {
         guard matches else {
             throw WeightsError.shapeMismatch(name: full, expected: expected, got: stored.shape, source: stored.source)
         }
-        let t = Tensor(shape: stored.shape)
+        let t = Tensor(unpooledShape: stored.shape)
         try stored.copyFloats(into: t.data)
+        // The layer keeps its own copy: the file's pages need not stay resident.
+        stored.releaseResidentPages()
         ledger.used.insert(full)
         return t
     }
@@ -64,7 +70,9 @@ final class ParameterLoader {
         let w = try tensor(name + ".weight", shape: [outChannels, inChannels, kernel, kernel])
         let b = bias ? try tensor(name + ".bias", shape: [outChannels]) : nil
         let p = kernel / 2
-        return try Conv2D(weight: w, bias: b, stride: stride, padding: padding ?? (p, p, p, p), storage: storage)
+        let conv = try Conv2D(weight: w, bias: b, stride: stride, padding: padding ?? (p, p, p, p), storage: storage)
+        if !winograd { conv.allowsWinograd = false }
+        return conv
     }
 
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> Linear {
@@ -84,8 +92,8 @@ final class ParameterLoader {
 
     /// Several linear layers fused into one matmul by stacking their weights (e.g. Q, K and V).
     func fusedLinear(_ names: [String], in inFeatures: Int, out outFeatures: Int, bias: Bool) throws -> Linear {
-        let w = Tensor(shape: [outFeatures * names.count, inFeatures])
-        let b = bias ? Tensor(shape: [outFeatures * names.count]) : nil
+        let w = Tensor(unpooledShape: [outFeatures * names.count, inFeatures])
+        let b = bias ? Tensor(unpooledShape: [outFeatures * names.count]) : nil
         for (i, name) in names.enumerated() {
             let part = try tensor(name + ".weight", shape: [outFeatures, inFeatures])
             (w.data + i * part.count).update(from: part.data, count: part.count)

@@ -33,7 +33,12 @@ final class VAEDecoder {
         var h = try mid(convIn(z))
         for stage in stages {
             for resnet in stage.resnets { h = try resnet(h, activatedTime: nil) }
-            if let up = stage.upsampler { h = try up(h) }
+            if let up = stage.upsampler {
+                h = try up(h)
+                // Each level's activations are 4x the last one's and never come back in this
+                // pass: pooled buffers of the smaller sizes would only add to the peak.
+                BufferPool.shared.trim()
+            }
         }
         return try convOut(normOut(h, silu: true))
     }
