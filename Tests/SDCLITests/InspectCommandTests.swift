@@ -70,6 +70,12 @@ final class InspectCommandTests: XCTestCase {
         for key in ["unet_step_s", "vae_decode_s", "text_s", "peak_rss_mb"] {
             XCTAssertGreaterThan(j[key] as? Double ?? 0, 0, key)
         }
+        let profiled = try CLIRunner.run(["bench", "--preset", "tiny", "--steps", "1", "--component", "unet", "--profile",
+                                          "--weights-type", "f16"])
+        XCTAssertEqual(profiled.status, 0, profiled.stderr)
+        for kernel in ["conv 3x3", "matmul", "attention self", "group norm", "other"] {
+            XCTAssertTrue(profiled.stderr.contains(kernel), "\(kernel): \(profiled.stderr)")
+        }
         let unknown = try CLIRunner.run(["bench", "--preset", "sd9"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("sd9"), unknown.stderr)
