@@ -435,11 +435,12 @@ extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, 
 extern void GOMP_barrier(void);
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
+extern int omp_get_max_threads(void);
 
 typedef struct {
     const float *q, *k, *v;
     float *out, *packed;
-    int64_t q_stride, k_stride, v_stride, out_stride, heads, lq, lk, d, tiles, lkp, per_head, group, bh;
+    int64_t q_stride, k_stride, v_stride, out_stride, heads, lq, lk, d, tiles, item_rows, lkp, per_head, group, bh;
     float scale_log2;
     int causal, pack, failed;
     int64_t *next;  // per group: next unclaimed tile
@@ -474,18 +475,23 @@ static void flash_worker(void *arg) {
         }
         // Tiles are claimed one at a time, so a thread slowed down by other work on its core
         // holds up the others by at most a tile or two. The next tile is claimed before working on
-        // the current one, so its query rows can be prefetched meanwhile.
+        // the current one, so its query and output rows can be prefetched meanwhile.
         int64_t total = gn * J->tiles;
         int64_t t = __atomic_fetch_add(&J->next[gi], 1, __ATOMIC_RELAXED);
         while (t < total) {
             int64_t tn = __atomic_fetch_add(&J->next[gi], 1, __ATOMIC_RELAXED);
             if (tn < total) {
-                int64_t g = g0 + tn / J->tiles, i0 = (tn % J->tiles) * QR * SUB;
-                int64_t rows = J->lq - i0 < QR * SUB ? J->lq - i0 : QR * SUB;
+                int64_t g = g0 + tn / J->tiles, i0 = (tn % J->tiles) * J->item_rows;
+                int64_t rows = J->lq - i0 < J->item_rows ? J->lq - i0 : J->item_rows;
                 const float *qr = J->q + ((g / J->heads) * J->lq + i0) * J->q_stride + (g % J->heads) * d;
-                for (int64_t r = 0; r < rows; r++, qr += J->q_stride) {
-                    for (int64_t c = 0; c < d; c += 16) _mm_prefetch((const char *)(qr + c), _MM_HINT_T1);
+                float *orow = J->out + ((g / J->heads) * J->lq + i0) * J->out_stride + (g % J->heads) * d;
+                for (int64_t r = 0; r < rows; r++, qr += J->q_stride, orow += J->out_stride) {
+                    for (int64_t c = 0; c < d; c += 16) {
+                        _mm_prefetch((const char *)(qr + c), _MM_HINT_T1);
+                        __builtin_prefetch(orow + c, 1, 2);  // output rows: fetch for writing
+                    }
                     _mm_prefetch((const char *)(qr + d - 1), _MM_HINT_T1);
+                    __builtin_prefetch(orow + d - 1, 1, 2);
                 }
             }
             if (!w.qt) {
@@ -493,9 +499,9 @@ static void flash_worker(void *arg) {
                 t = tn;
                 continue;
             }
-            int64_t g = g0 + t / J->tiles, i0 = (t % J->tiles) * QR * SUB;
+            int64_t g = g0 + t / J->tiles, i0 = (t % J->tiles) * J->item_rows;
             int64_t b = g / J->heads, h = g % J->heads;
-            int64_t rows = J->lq - i0 < QR * SUB ? J->lq - i0 : QR * SUB;
+            int64_t rows = J->lq - i0 < J->item_rows ? J->lq - i0 : J->item_rows;
             const float *qb = J->q + b * J->lq * J->q_stride + h * d;
             float *ob = J->out + b * J->lq * J->out_stride + h * d;
             if (J->pack) {
@@ -523,7 +529,12 @@ static int flash_attention(const float *q, int64_t q_stride, const float *k, int
     flash_job J = {.q = q, .k = k, .v = v, .out = out, .q_stride = q_stride, .k_stride = k_stride,
                    .v_stride = v_stride, .out_stride = out_stride, .heads = heads, .lq = lq, .lk = lk, .d = d,
                    .causal = causal, .scale_log2 = scale * 1.44269504088896341f};
-    J.tiles = (lq + QR * SUB - 1) / (QR * SUB);
+    // Up to SUB sub-tiles per work item, fewer when that would leave under ~8 items per thread.
+    int64_t subtiles = batch * heads * ((lq + QR - 1) / QR), threads = omp_get_max_threads();
+    int64_t sub = SUB;
+    while (sub > 1 && subtiles / sub < 8 * threads) sub /= 2;
+    J.item_rows = QR * sub;
+    J.tiles = (lq + J.item_rows - 1) / J.item_rows;
     J.bh = batch * heads;
     J.lkp = (lk + KN - 1) / KN * KN;
     // Packing costs about one pass over K and V per (batch, head); worth it once enough query
