@@ -522,7 +522,8 @@ static void flash_worker(void *arg) {
     _mm_setcsr(csr);
 }
 
-/// Returns 0 when it could not allocate its buffers (nothing written then).
+/// Returns 0 when it could not allocate its buffers; the caller then computes everything the
+/// portable way (whatever was written is overwritten).
 static int flash_attention(const float *q, int64_t q_stride, const float *k, int64_t k_stride, const float *v,
                            int64_t v_stride, float *out, int64_t out_stride, int64_t batch, int64_t heads,
                            int64_t lq, int64_t lk, int64_t d, float scale, int causal) {
@@ -564,9 +565,9 @@ static int flash_attention(const float *q, int64_t q_stride, const float *k, int
 
 #endif  // __AVX512F__ && __AVX512DQ__
 
-void sd_attention(const float *q, int64_t q_stride, const float *k, int64_t k_stride,
-                                  const float *v, int64_t v_stride, float *out, int64_t out_stride, int64_t batch,
-                                  int64_t heads, int64_t lq, int64_t lk, int64_t head_dim, float scale, int causal) {
+void sd_attention(const float *q, int64_t q_stride, const float *k, int64_t k_stride, const float *v,
+                  int64_t v_stride, float *out, int64_t out_stride, int64_t batch, int64_t heads, int64_t lq,
+                  int64_t lk, int64_t head_dim, float scale, int causal) {
     if (batch <= 0 || heads <= 0 || lq <= 0 || head_dim <= 0) return;
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
     if (lk > 0 && flash_attention(q, q_stride, k, k_stride, v, v_stride, out, out_stride, batch, heads, lq, lk,
