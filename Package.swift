@@ -4,7 +4,7 @@ import PackageDescription
 /// Kernels are compiled for the building machine's CPU: SIMD code built for a generic
 /// x86-64 runs 30-100x slower than the same code built for AVX-512.
 let nativeSwift: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "native"])]
-let nativeC: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-mprefer-vector-width=512", "-fopenmp=libgomp", "-ffp-contract=fast",
+let nativeC: [CSetting] = [.unsafeFlags(["-O3", "-march=native", "-mprefer-vector-width=512", "-ffp-contract=fast",
                                                   "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"])]
 
 let package = Package(

@@ -7,8 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// Below this many elements a kernel runs on the calling thread: a fork costs more than it saves.
-#define PAR_MIN 32768
+/// Arguments of the simple loops below, passed to their slices (see parallel.c).
+typedef struct {
+    const float *a, *b;
+    float *dst;
+    float alpha, beta;
+    int64_t width;
+    int op;
+} loop_args;
 
 static inline float bits_to_float(int32_t i) {
     float f;
@@ -53,14 +59,17 @@ static inline float sd_gelu_tanh(float x) {
 
 // MARK: elementwise
 
-void sd_activate(const float *src, float *dst, int64_t count, int activation) {
-#define ACT_LOOP(expr)                                                     \
-    _Pragma("omp parallel for simd schedule(static) if (count > PAR_MIN)") \
-    for (int64_t i = 0; i < count; i++) {                                  \
-        float x = src[i];                                                  \
-        dst[i] = (expr);                                                   \
+static void activate_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    const float *src = a->a;
+    float *dst = a->dst;
+#define ACT_LOOP(expr)                          \
+    for (int64_t i = begin; i < end; i++) {     \
+        float x = src[i];                       \
+        dst[i] = (expr);                        \
     }
-    switch (activation) {
+    switch (a->op) {
     case SD_SILU: ACT_LOOP(x * sd_sigmoid(x)); break;
     case SD_GELU_ERF: ACT_LOOP(sd_gelu_erf(x)); break;
     case SD_GELU_TANH: ACT_LOOP(sd_gelu_tanh(x)); break;
@@ -70,107 +79,173 @@ void sd_activate(const float *src, float *dst, int64_t count, int activation) {
 #undef ACT_LOOP
 }
 
-void sd_geglu(const float *src, float *dst, int64_t rows, int64_t width) {
-#pragma omp parallel for schedule(static) if (rows * width > PAR_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-        const float *h = src + r * 2 * width, *g = h + width;
-        float *o = dst + r * width;
-#pragma omp simd
+void sd_activate(const float *src, float *dst, int64_t count, int activation) {
+    loop_args a = {.a = src, .dst = dst, .op = activation};
+    sd_parallel_for(count, count, activate_slice, &a);
+}
+
+static void geglu_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    int64_t width = a->width;
+    for (int64_t r = begin; r < end; r++) {
+        const float *h = a->a + r * 2 * width, *g = h + width;
+        float *o = a->dst + r * width;
         for (int64_t i = 0; i < width; i++) o[i] = h[i] * sd_gelu_erf(g[i]);
     }
 }
 
+void sd_geglu(const float *src, float *dst, int64_t rows, int64_t width) {
+    loop_args a = {.a = src, .dst = dst, .width = width};
+    sd_parallel_for(rows, rows * width, geglu_slice, &a);
+}
+
+static void axpby_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    for (int64_t i = begin; i < end; i++) a->dst[i] = a->a[i] * a->alpha + a->b[i] * a->beta;
+}
+
 void sd_axpby(const float *a, float alpha, const float *b, float beta, float *dst, int64_t count) {
-#pragma omp parallel for simd schedule(static) if (count > PAR_MIN)
-    for (int64_t i = 0; i < count; i++) dst[i] = a[i] * alpha + b[i] * beta;
+    loop_args args = {.a = a, .b = b, .dst = dst, .alpha = alpha, .beta = beta};
+    sd_parallel_for(count, count, axpby_slice, &args);
+}
+
+static void scale_shift_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    for (int64_t i = begin; i < end; i++) a->dst[i] = a->a[i] * a->alpha + a->beta;
 }
 
 void sd_scale_shift(const float *src, float *dst, int64_t count, float scale, float shift) {
-#pragma omp parallel for simd schedule(static) if (count > PAR_MIN)
-    for (int64_t i = 0; i < count; i++) dst[i] = src[i] * scale + shift;
+    loop_args a = {.a = src, .dst = dst, .alpha = scale, .beta = shift};
+    sd_parallel_for(count, count, scale_shift_slice, &a);
 }
 
-void sd_add_row_bias(float *x, const float *bias, int64_t rows, int64_t channels, int64_t rows_per_bias) {
-#pragma omp parallel for schedule(static) if (rows * channels > PAR_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-        const float *b = bias + (r / rows_per_bias) * channels;
-        float *row = x + r * channels;
-#pragma omp simd
+static void row_bias_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    int64_t channels = a->width, rows_per_bias = a->op;
+    for (int64_t r = begin; r < end; r++) {
+        const float *b = a->b + (r / rows_per_bias) * channels;
+        float *row = a->dst + r * channels;
         for (int64_t c = 0; c < channels; c++) row[c] += b[c];
     }
 }
 
+void sd_add_row_bias(float *x, const float *bias, int64_t rows, int64_t channels, int64_t rows_per_bias) {
+    loop_args a = {.b = bias, .dst = x, .width = channels, .op = (int)rows_per_bias};
+    sd_parallel_for(rows, rows * channels, row_bias_slice, &a);
+}
+
 static void softmax_row(float *row, int64_t n) {
     float m = -INFINITY;
-#pragma omp simd reduction(max : m)
     for (int64_t i = 0; i < n; i++) m = fmaxf(m, row[i]);
     float s = 0;
-#pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; i++) {
         float e = sd_exp(row[i] - m);
         row[i] = e;
         s += e;
     }
     float inv = 1.0f / s;
-#pragma omp simd
     for (int64_t i = 0; i < n; i++) row[i] *= inv;
 }
 
+static void softmax_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const loop_args *a = ctx;
+    for (int64_t r = begin; r < end; r++) softmax_row(a->dst + r * a->width, a->width);
+}
+
 void sd_softmax_rows(float *x, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > PAR_MIN)
-    for (int64_t r = 0; r < rows; r++) softmax_row(x + r * cols, cols);
+    loop_args a = {.dst = x, .width = cols};
+    sd_parallel_for(rows, rows * cols, softmax_slice, &a);
 }
 
 // MARK: normalisation
 
+typedef struct {
+    const float *x;
+    float *y;
+    int64_t pixels, channels;
+    const float *scale, *shift;
+    double *partials;
+    int pass, silu;
+} norm_args;
+
+/// Per-channel sums (pass 0) or squared deviations from `shift` (pass 1) over 64-pixel blocks
+/// [begin, end): float within a block, double across blocks, one row of `partials` per thread.
+static void group_stats_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    const norm_args *a = ctx;
+    int64_t channels = a->channels;
+    double *dpart = a->partials + (size_t)thread * (size_t)channels;
+    float *part = malloc((size_t)channels * sizeof(float));
+    if (!part) return;
+    for (int64_t block = begin; block < end; block++) {
+        int64_t p0 = block * 64, p1 = p0 + 64 < a->pixels ? p0 + 64 : a->pixels;
+        memset(part, 0, (size_t)channels * sizeof(float));
+        for (int64_t p = p0; p < p1; p++) {
+            const float *row = a->x + p * channels;
+            if (a->pass == 0) {
+                for (int64_t c = 0; c < channels; c++) part[c] += row[c];
+            } else {
+                for (int64_t c = 0; c < channels; c++) {
+                    float d = row[c] - a->shift[c];
+                    part[c] += d * d;
+                }
+            }
+        }
+        for (int64_t c = 0; c < channels; c++) dpart[c] += part[c];
+    }
+    free(part);
+}
+
+static void group_apply_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const norm_args *a = ctx;
+    int64_t channels = a->channels;
+    for (int64_t p = begin; p < end; p++) {
+        const float *row = a->x + p * channels;
+        float *out = a->y + p * channels;
+        if (a->silu) {
+            for (int64_t c = 0; c < channels; c++) {
+                float v = row[c] * a->scale[c] + a->shift[c];
+                out[c] = v * sd_sigmoid(v);
+            }
+        } else {
+            for (int64_t c = 0; c < channels; c++) out[c] = row[c] * a->scale[c] + a->shift[c];
+        }
+    }
+}
+
 void sd_group_norm(const float *src, float *dst, int64_t batch, int64_t pixels, int64_t channels, int64_t groups,
                    float eps, const float *gamma, const float *beta, int silu) {
-    int64_t cpg = channels / groups;
+    int64_t cpg = channels / groups, threads = sd_thread_count();
     double *sum = calloc((size_t)(2 * channels), sizeof(double));
+    double *partials = malloc((size_t)(threads * channels) * sizeof(double));
     float *scale = malloc((size_t)(2 * channels) * sizeof(float));
-    if (!sum || !scale) {
+    if (!sum || !scale || !partials) {
         free(sum);
         free(scale);
+        free(partials);
         return;
     }
     double *sq = sum + channels;
     float *shift = scale + channels;
     for (int64_t n = 0; n < batch; n++) {
-        const float *x = src + n * pixels * channels;
-        float *y = dst + n * pixels * channels;
+        norm_args args = {.x = src + n * pixels * channels, .y = dst + n * pixels * channels, .pixels = pixels,
+                          .channels = channels, .scale = scale, .shift = shift, .partials = partials, .silu = silu};
         // Pass 1: per-channel sums, then group means. Pass 2: squared deviations (two passes keep
-        // the variance accurate when |mean| >> std, which happens in the VAE).
+        // the variance accurate when |mean| >> std, which happens in the VAE). Partial sums are
+        // merged in thread order, so results do not depend on timing.
         memset(sum, 0, (size_t)(2 * channels) * sizeof(double));
         for (int pass = 0; pass < 2; pass++) {
             double *acc = pass == 0 ? sum : sq;
-#pragma omp parallel if (pixels * channels > PAR_MIN)
-            {
-                float *part = calloc((size_t)channels, sizeof(float));
-                double *dpart = calloc((size_t)channels, sizeof(double));
-#pragma omp for schedule(static)
-                for (int64_t p0 = 0; p0 < pixels; p0 += 64) {
-                    int64_t p1 = p0 + 64 < pixels ? p0 + 64 : pixels;
-                    memset(part, 0, (size_t)channels * sizeof(float));
-                    for (int64_t p = p0; p < p1; p++) {
-                        const float *row = x + p * channels;
-                        if (pass == 0) {
-#pragma omp simd
-                            for (int64_t c = 0; c < channels; c++) part[c] += row[c];
-                        } else {
-#pragma omp simd
-                            for (int64_t c = 0; c < channels; c++) {
-                                float d = row[c] - shift[c];
-                                part[c] += d * d;
-                            }
-                        }
-                    }
-                    for (int64_t c = 0; c < channels; c++) dpart[c] += part[c];
-                }
-#pragma omp critical
-                for (int64_t c = 0; c < channels; c++) acc[c] += dpart[c];
-                free(part);
-                free(dpart);
-            }
+            args.pass = pass;
+            memset(partials, 0, (size_t)(threads * channels) * sizeof(double));
+            sd_parallel_for((pixels + 63) / 64, pixels * channels, group_stats_slice, &args);
+            for (int64_t t = 0; t < threads; t++)
+                for (int64_t c = 0; c < channels; c++) acc[c] += partials[t * channels + c];
             double count = (double)(pixels * cpg);
             for (int64_t g = 0; g < groups; g++) {
                 double s = 0;
@@ -187,57 +262,63 @@ void sd_group_norm(const float *src, float *dst, int64_t batch, int64_t pixels, 
                 }
             }
         }
-#pragma omp parallel for schedule(static) if (pixels * channels > PAR_MIN)
-        for (int64_t p = 0; p < pixels; p++) {
-            const float *row = x + p * channels;
-            float *out = y + p * channels;
-            if (silu) {
-#pragma omp simd
-                for (int64_t c = 0; c < channels; c++) {
-                    float v = row[c] * scale[c] + shift[c];
-                    out[c] = v * sd_sigmoid(v);
-                }
-            } else {
-#pragma omp simd
-                for (int64_t c = 0; c < channels; c++) out[c] = row[c] * scale[c] + shift[c];
-            }
-        }
+        sd_parallel_for(pixels, pixels * channels, group_apply_slice, &args);
     }
     free(sum);
     free(scale);
+    free(partials);
 }
 
-void sd_layer_norm(const float *src, float *dst, int64_t rows, int64_t channels, float eps, const float *gamma,
-                   const float *beta) {
-#pragma omp parallel for schedule(static) if (rows * channels > PAR_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-        const float *x = src + r * channels;
-        float *y = dst + r * channels;
+typedef struct {
+    const float *src, *gamma, *beta;
+    float *dst;
+    int64_t channels;
+    float eps;
+} layer_norm_args;
+
+static void layer_norm_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const layer_norm_args *a = ctx;
+    int64_t channels = a->channels;
+    for (int64_t r = begin; r < end; r++) {
+        const float *x = a->src + r * channels;
+        float *y = a->dst + r * channels;
         float s = 0;
-#pragma omp simd reduction(+ : s)
         for (int64_t c = 0; c < channels; c++) s += x[c];
         float mean = s / (float)channels, v = 0;
-#pragma omp simd reduction(+ : v)
         for (int64_t c = 0; c < channels; c++) {
             float d = x[c] - mean;
             v += d * d;
         }
-        float inv = 1.0f / sqrtf(v / (float)channels + eps);
-#pragma omp simd
+        float inv = 1.0f / sqrtf(v / (float)channels + a->eps);
         for (int64_t c = 0; c < channels; c++) {
             float t = (x[c] - mean) * inv;
-            y[c] = t * (gamma ? gamma[c] : 1.0f) + (beta ? beta[c] : 0.0f);
+            y[c] = t * (a->gamma ? a->gamma[c] : 1.0f) + (a->beta ? a->beta[c] : 0.0f);
         }
     }
 }
 
+void sd_layer_norm(const float *src, float *dst, int64_t rows, int64_t channels, float eps, const float *gamma,
+                   const float *beta) {
+    layer_norm_args a = {.src = src, .gamma = gamma, .beta = beta, .dst = dst, .channels = channels, .eps = eps};
+    sd_parallel_for(rows, rows * channels, layer_norm_slice, &a);
+}
+
 // MARK: layout
 
-void sd_upsample_nearest2x(const float *src, float *dst, int64_t n, int64_t h, int64_t w, int64_t c) {
-#pragma omp parallel for schedule(static) if (n * h * w * c > PAR_MIN)
-    for (int64_t row = 0; row < n * h; row++) {
-        const float *in = src + row * w * c;
-        float *o0 = dst + row * 2 * (2 * w * c);
+typedef struct {
+    const float *a, *b;
+    float *dst;
+    int64_t n, c, h, w, cb;
+} layout_args;
+
+static void upsample_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const layout_args *a = ctx;
+    int64_t w = a->w, c = a->c;
+    for (int64_t row = begin; row < end; row++) {
+        const float *in = a->a + row * w * c;
+        float *o0 = a->dst + row * 2 * (2 * w * c);
         for (int64_t x = 0; x < w; x++) {
             memcpy(o0 + (2 * x) * c, in + x * c, (size_t)c * sizeof(float));
             memcpy(o0 + (2 * x + 1) * c, in + x * c, (size_t)c * sizeof(float));
@@ -246,33 +327,74 @@ void sd_upsample_nearest2x(const float *src, float *dst, int64_t n, int64_t h, i
     }
 }
 
-void sd_concat_channels(const float *a, int64_t ca, const float *b, int64_t cb, float *dst, int64_t pixels) {
-#pragma omp parallel for schedule(static) if (pixels * (ca + cb) > PAR_MIN)
-    for (int64_t p = 0; p < pixels; p++) {
-        memcpy(dst + p * (ca + cb), a + p * ca, (size_t)ca * sizeof(float));
-        memcpy(dst + p * (ca + cb) + ca, b + p * cb, (size_t)cb * sizeof(float));
+void sd_upsample_nearest2x(const float *src, float *dst, int64_t n, int64_t h, int64_t w, int64_t c) {
+    layout_args a = {.a = src, .dst = dst, .w = w, .c = c};
+    sd_parallel_for(n * h, n * h * w * c, upsample_slice, &a);
+}
+
+static void concat_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const layout_args *a = ctx;
+    int64_t ca = a->c, cb = a->cb;
+    for (int64_t p = begin; p < end; p++) {
+        memcpy(a->dst + p * (ca + cb), a->a + p * ca, (size_t)ca * sizeof(float));
+        memcpy(a->dst + p * (ca + cb) + ca, a->b + p * cb, (size_t)cb * sizeof(float));
     }
+}
+
+void sd_concat_channels(const float *a, int64_t ca, const float *b, int64_t cb, float *dst, int64_t pixels) {
+    layout_args args = {.a = a, .b = b, .dst = dst, .c = ca, .cb = cb};
+    sd_parallel_for(pixels, pixels * (ca + cb), concat_slice, &args);
+}
+
+/// NCHW -> NHWC over pixel ranges of image `n`.
+static void to_nhwc_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const layout_args *a = ctx;
+    int64_t b = a->n, c = a->c, hw = a->h * a->w;
+    for (int64_t p = begin; p < end; p++)
+        for (int64_t ch = 0; ch < c; ch++) a->dst[(b * hw + p) * c + ch] = a->a[(b * c + ch) * hw + p];
 }
 
 void sd_nchw_to_nhwc(const float *src, float *dst, int64_t n, int64_t c, int64_t h, int64_t w) {
-    for (int64_t b = 0; b < n; b++)
-#pragma omp parallel for schedule(static) if (c * h * w > PAR_MIN)
-        for (int64_t p = 0; p < h * w; p++)
-            for (int64_t ch = 0; ch < c; ch++) dst[(b * h * w + p) * c + ch] = src[(b * c + ch) * h * w + p];
+    for (int64_t b = 0; b < n; b++) {
+        layout_args a = {.a = src, .dst = dst, .n = b, .c = c, .h = h, .w = w};
+        sd_parallel_for(h * w, c * h * w, to_nhwc_slice, &a);
+    }
+}
+
+/// NHWC -> NCHW over channel ranges of image `n`.
+static void to_nchw_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const layout_args *a = ctx;
+    int64_t b = a->n, c = a->c, hw = a->h * a->w;
+    for (int64_t ch = begin; ch < end; ch++)
+        for (int64_t p = 0; p < hw; p++) a->dst[(b * c + ch) * hw + p] = a->a[(b * hw + p) * c + ch];
 }
 
 void sd_nhwc_to_nchw(const float *src, float *dst, int64_t n, int64_t c, int64_t h, int64_t w) {
-    for (int64_t b = 0; b < n; b++)
-#pragma omp parallel for schedule(static) if (c * h * w > PAR_MIN)
-        for (int64_t ch = 0; ch < c; ch++)
-            for (int64_t p = 0; p < h * w; p++) dst[(b * c + ch) * h * w + p] = src[(b * h * w + p) * c + ch];
+    for (int64_t b = 0; b < n; b++) {
+        layout_args a = {.a = src, .dst = dst, .n = b, .c = c, .h = h, .w = w};
+        sd_parallel_for(c, c * h * w, to_nchw_slice, &a);
+    }
+}
+
+typedef struct {
+    const uint16_t *src;
+    float *dst;
+} half_args;
+
+static void f16_slice(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const half_args *a = ctx;
+    for (int64_t i = begin; i < end; i++) {
+        _Float16 h;
+        memcpy(&h, &a->src[i], sizeof h);
+        a->dst[i] = (float)h;
+    }
 }
 
 void sd_f16_to_f32(const uint16_t *src, float *dst, int64_t count) {
-#pragma omp parallel for simd schedule(static) if (count > PAR_MIN)
-    for (int64_t i = 0; i < count; i++) {
-        _Float16 h;
-        memcpy(&h, &src[i], sizeof h);
-        dst[i] = (float)h;
-    }
+    half_args a = {src, dst};
+    sd_parallel_for(count, count, f16_slice, &a);
 }

@@ -99,6 +99,15 @@ void sd_f32_to_f16(const float *src, uint16_t *dst, int64_t count);
 void sd_f32_to_bf16(const float *src, uint16_t *dst, int64_t count);
 void sd_bf16_to_f32(const uint16_t *src, float *dst, int64_t count);
 
+/// A slice [begin, end) of a parallel loop, run by thread `thread` (0 <= thread < sd_thread_count()).
+typedef void (*sd_range_fn)(void *ctx, int64_t begin, int64_t end, int thread);
+/// Below this much work (elements touched) a loop runs on the calling thread: a fork costs more.
+#define SD_PARALLEL_MIN_WORK 32768
+/// Runs fn over [0, n) in one contiguous slice per thread of libgomp's pool (oneDNN's pool too).
+void sd_parallel_for(int64_t n, int64_t work, sd_range_fn fn, void *ctx);
+/// Threads in that pool (OMP_NUM_THREADS, else the cores).
+int sd_thread_count(void);
+
 /// Asks glibc to return freed heap pages to the system (resident memory drops only then).
 void sd_release_free_memory(void);
 
