@@ -16,11 +16,31 @@ static int ensure_engine(void) {
     return 0;
 }
 
+/// A memory over a buffer of ours (huge pages for large weights), released by owned_destroy.
+static dnnl_memory_t owned_memory(const dnnl_memory_desc_t *md) {
+    void *buffer = sd_alloc(dnnl_memory_desc_get_size(md));
+    dnnl_memory_t m = NULL;
+    if (!buffer) return NULL;
+    if (dnnl_memory_create(&m, md, engine, buffer) != dnnl_success) {
+        free(buffer);
+        return NULL;
+    }
+    return m;
+}
+
+static void owned_destroy(dnnl_memory_t m) {
+    if (!m) return;
+    void *buffer = NULL;
+    dnnl_memory_get_data_handle(m, &buffer);
+    dnnl_memory_destroy(m);
+    free(buffer);
+}
+
 /// Reorders `src` (described by `from`) into a newly allocated memory described by `to`.
 static dnnl_memory_t reorder_new(dnnl_memory_t src, const dnnl_memory_desc_t *from,
                                  const dnnl_memory_desc_t *to) {
-    dnnl_memory_t dst = NULL;
-    if (dnnl_memory_create(&dst, to, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return NULL;
+    dnnl_memory_t dst = owned_memory(to);
+    if (!dst) return NULL;
     dnnl_primitive_desc_t rpd = NULL;
     dnnl_primitive_t r = NULL;
     int ok = dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, NULL) == dnnl_success &&
@@ -33,7 +53,7 @@ static dnnl_memory_t reorder_new(dnnl_memory_t src, const dnnl_memory_desc_t *fr
     if (r) dnnl_primitive_destroy(r);
     if (rpd) dnnl_primitive_desc_destroy(rpd);
     if (!ok) {
-        dnnl_memory_destroy(dst);
+        owned_destroy(dst);
         return NULL;
     }
     return dst;
@@ -56,7 +76,7 @@ static size_t scratch_count;
 static float *scratch_floats(size_t count) {
     if (count <= scratch_count) return scratch;
     free(scratch);
-    scratch = aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
+    scratch = sd_alloc(count * sizeof(float));
     scratch_count = scratch ? count : 0;
     return scratch;
 }
@@ -74,8 +94,8 @@ static void widen(const uint16_t *src, float *dst, size_t n, int storage) {
 /// A float32 memory for `md` holding the weights (widened into a new buffer when reduced).
 static dnnl_memory_t widened_copy(packed_weights *w) {
     if (w->storage == SD_WEIGHTS_F32) return w->mem;
-    dnnl_memory_t m = NULL;
-    if (dnnl_memory_create(&m, &w->md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return NULL;
+    dnnl_memory_t m = owned_memory(&w->md);
+    if (!m) return NULL;
     void *h = NULL;
     dnnl_memory_get_data_handle(m, &h);
     widen(w->half, h, w->count, w->storage);
@@ -87,18 +107,18 @@ static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
     dnnl_memory_t src = widened_copy(w);
     if (!src) return -1;
     dnnl_memory_t m = reorder_new(src, &w->md, want);
-    if (src != w->mem) dnnl_memory_destroy(src);
+    if (src != w->mem) owned_destroy(src);
     if (!m) return -1;
     if (w->storage == SD_WEIGHTS_F32) {
-        dnnl_memory_destroy(w->mem);
+        owned_destroy(w->mem);
         w->mem = m;
     } else {
         size_t count = dnnl_memory_desc_get_size(want) / sizeof(float);
-        uint16_t *half = malloc(count * sizeof(uint16_t));
+        uint16_t *half = sd_alloc(count * sizeof(uint16_t));
         void *h = NULL;
         dnnl_memory_get_data_handle(m, &h);
         if (half) narrow(h, half, count, w->storage);
-        dnnl_memory_destroy(m);
+        owned_destroy(m);
         if (!half) return -1;
         free(w->half);
         w->half = half;
@@ -108,19 +128,42 @@ static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
     return 0;
 }
 
+/// Stores the caller's plain weights, straight in `want` (the layout a typical call's primitive
+/// asks for) when given, so the first call finds them ready instead of copying and reordering
+/// the whole model once more.
 static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag,
-                        const float *data, int storage) {
+                        const float *data, int storage, const dnnl_memory_desc_t *want) {
     if (storage < SD_WEIGHTS_F32 || storage > SD_WEIGHTS_BF16) return -1;
     if (dnnl_memory_desc_init_by_tag(&w->md, ndims, dims, dnnl_f32, tag) != dnnl_success) return -1;
     w->storage = storage;
     w->count = dnnl_memory_desc_get_size(&w->md) / sizeof(float);
+    dnnl_memory_t user = NULL, packed = NULL;
+    if (want && !dnnl_memory_desc_equal(&w->md, want) &&
+        dnnl_memory_create(&user, &w->md, engine, (void *)data) == dnnl_success) {
+        packed = reorder_new(user, &w->md, want);
+        dnnl_memory_destroy(user);
+    }
+    if (packed) {
+        w->md = *want;
+        w->count = dnnl_memory_desc_get_size(want) / sizeof(float);
+        if (storage == SD_WEIGHTS_F32) {
+            w->mem = packed;
+            return 0;
+        }
+        void *h = NULL;
+        dnnl_memory_get_data_handle(packed, &h);
+        w->half = sd_alloc(w->count * sizeof(uint16_t));
+        if (w->half) narrow(h, w->half, w->count, storage);
+        owned_destroy(packed);
+        return w->half ? 0 : -1;
+    }
     if (storage != SD_WEIGHTS_F32) {
-        w->half = malloc(w->count * sizeof(uint16_t));
+        w->half = sd_alloc(w->count * sizeof(uint16_t));
         if (!w->half) return -1;
         narrow(data, w->half, w->count, storage);
         return 0;
     }
-    if (dnnl_memory_create(&w->mem, &w->md, engine, DNNL_MEMORY_ALLOCATE) != dnnl_success) return -1;
+    if (!(w->mem = owned_memory(&w->md))) return -1;
     void *handle = NULL;
     dnnl_memory_get_data_handle(w->mem, &handle);
     memcpy(handle, data, dnnl_memory_desc_get_size(&w->md));
@@ -128,7 +171,7 @@ static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dn
 }
 
 static void free_weights(packed_weights *w) {
-    if (w->mem) dnnl_memory_destroy(w->mem);
+    owned_destroy(w->mem);
     free(w->half);
 }
 
@@ -222,7 +265,7 @@ static int bind_scratchpad(cache_entry *e) {
     size_t size = dnnl_memory_desc_get_size(md);
     if (size > shared_scratchpad_size) {
         free(shared_scratchpad);
-        shared_scratchpad = aligned_alloc(64, (size + 63) / 64 * 64);
+        shared_scratchpad = sd_alloc(size);
         shared_scratchpad_size = shared_scratchpad ? size : 0;
         if (!shared_scratchpad) return -1;
     }
@@ -253,6 +296,19 @@ static int init_bias(dnnl_memory_desc_t *md, dnnl_memory_t *mem, int ndims, cons
     dnnl_memory_get_data_handle(*mem, &h);
     memcpy(h, bias, (size_t)count * sizeof(float));
     return 0;
+}
+
+/// The weights layout oneDNN picks for `op` (with this file's attributes).
+static int preferred_weights(const_dnnl_op_desc_t op, dnnl_memory_desc_t *out) {
+    dnnl_primitive_attr_t attr = make_attr(0);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t st = dnnl_primitive_desc_create(&pd, op, attr, engine, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) return -1;
+    const dnnl_memory_desc_t *wmd = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if (wmd) *out = *wmd;
+    dnnl_primitive_desc_destroy(pd);
+    return wmd ? 0 : -1;
 }
 
 /// Creates the primitive for `op` (with a sum post-op when accumulating) and caches it under `key`.
@@ -313,6 +369,23 @@ struct sd_conv {
     prim_cache cache;
 };
 
+/// The weights layout of the direct convolution for a typical SD geometry (batch 2, 32x32 out).
+static int preferred_conv_weights(const sd_conv *c, dnnl_memory_desc_t *out) {
+    int64_t oh = 32, ow = 32, h = (oh - 1) * c->stride + c->kh - c->pt - c->pb, w = (ow - 1) * c->stride + c->kw - c->pl - c->pr;
+    if (h <= 0 || w <= 0) return -1;
+    dnnl_memory_desc_t smd, wmd, dmd;
+    dnnl_dims_t sd = {2, c->ic, h, w}, wd = {c->oc, c->ic, c->kh, c->kw}, dd = {2, c->oc, oh, ow};
+    dnnl_memory_desc_init_by_tag(&smd, 4, sd, dnnl_f32, dnnl_nhwc);
+    dnnl_memory_desc_init_by_tag(&wmd, 4, wd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dmd, 4, dd, dnnl_f32, dnnl_nhwc);
+    dnnl_dims_t strides = {c->stride, c->stride}, pl = {c->pt, c->pl}, pr = {c->pb, c->pr};
+    dnnl_convolution_desc_t cd;
+    if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
+                                           c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) != dnnl_success)
+        return -1;
+    return preferred_weights(&cd, out);
+}
+
 sd_conv *sd_conv_create(int64_t ic, int64_t oc, int64_t kh, int64_t kw, int64_t stride, int64_t pt,
                         int64_t pl, int64_t pb, int64_t pr, const float *weights, const float *bias, int storage) {
     if (ensure_engine() != 0 || ic <= 0 || oc <= 0 || kh <= 0 || kw <= 0 || stride <= 0) return NULL;
@@ -320,10 +393,12 @@ sd_conv *sd_conv_create(int64_t ic, int64_t oc, int64_t kh, int64_t kw, int64_t 
     if (!c) return NULL;
     *c = (sd_conv){.ic = ic, .oc = oc, .kh = kh, .kw = kw, .stride = stride, .pt = pt, .pl = pl, .pb = pb, .pr = pr,
                    .winograd_allowed = 1};
-    dnnl_dims_t wd = {oc, ic, kh, kw};
-    if (init_weights(&c->w, 4, wd, dnnl_oihw, weights, storage) != 0) goto fail;
     dnnl_dims_t bd = {oc};
     if (bias && init_bias(&c->bias_md, &c->bias, 1, bd, dnnl_x, bias, oc) != 0) goto fail;
+    dnnl_dims_t wd = {oc, ic, kh, kw};
+    dnnl_memory_desc_t want;
+    int known = preferred_conv_weights(c, &want) == 0;
+    if (init_weights(&c->w, 4, wd, dnnl_oihw, weights, storage, known ? &want : NULL) != 0) goto fail;
     return c;
 fail:
     sd_conv_destroy(c);
@@ -366,7 +441,7 @@ static void *activation_buffer(int which, size_t bytes) {
     size_t count = (bytes + 3) / 4;
     if (count > activation_count[which]) {
         free(activation_scratch[which]);
-        activation_scratch[which] = aligned_alloc(64, (count * 4 + 63) / 64 * 64);
+        activation_scratch[which] = sd_alloc(count * 4);
         activation_count[which] = activation_scratch[which] ? count : 0;
     }
     return activation_scratch[which];
@@ -451,10 +526,10 @@ static int winograd_weights(sd_conv *c, const dnnl_memory_desc_t *want) {
         dnnl_memory_t flat = reorder_new(master, &c->w.md, &plain);
         if (flat) {
             out = reorder_new(flat, &plain, want);
-            dnnl_memory_destroy(flat);
+            owned_destroy(flat);
         }
     }
-    if (master != c->w.mem) dnnl_memory_destroy(master);
+    if (master != c->w.mem) owned_destroy(master);
     if (!out) return -1;
     free_weights(t);
     memset(t, 0, sizeof(*t));
@@ -465,11 +540,11 @@ static int winograd_weights(sd_conv *c, const dnnl_memory_desc_t *want) {
         t->mem = out;
         return 0;
     }
-    t->half = malloc(t->count * sizeof(uint16_t));
+    t->half = sd_alloc(t->count * sizeof(uint16_t));
     void *h = NULL;
     dnnl_memory_get_data_handle(out, &h);
     if (t->half) narrow(h, t->half, t->count, t->storage);
-    dnnl_memory_destroy(out);
+    owned_destroy(out);
     return t->half ? 0 : -1;
 }
 
@@ -541,6 +616,18 @@ struct sd_linear {
     prim_cache cache;
 };
 
+/// The weights layout of the matmul for a typical SD row count (4096).
+static int preferred_linear_weights(const sd_linear *l, dnnl_memory_desc_t *out) {
+    dnnl_memory_desc_t smd, wmd, dmd;
+    dnnl_dims_t sd = {4096, l->in}, wd = {l->in, l->out}, dd = {4096, l->out};
+    dnnl_memory_desc_init_by_tag(&smd, 2, sd, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&wmd, 2, wd, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dmd, 2, dd, dnnl_f32, dnnl_ab);
+    dnnl_matmul_desc_t md;
+    if (dnnl_matmul_desc_init(&md, &smd, &wmd, l->bias ? &l->bias_md : NULL, &dmd) != dnnl_success) return -1;
+    return preferred_weights(&md, out);
+}
+
 sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const float *bias, int storage) {
     if (ensure_engine() != 0 || in <= 0 || out <= 0) return NULL;
     sd_linear *l = calloc(1, sizeof(sd_linear));
@@ -548,10 +635,12 @@ sd_linear *sd_linear_create(int64_t in, int64_t out, const float *weights, const
     l->in = in;
     l->out = out;
     // PyTorch's [out, in] row-major matrix is the [in, out] weight oneDNN wants, transposed ("ba").
-    dnnl_dims_t wd = {in, out};
-    if (init_weights(&l->w, 2, wd, dnnl_ba, weights, storage) != 0) goto fail;
     dnnl_dims_t bd = {1, out};
     if (bias && init_bias(&l->bias_md, &l->bias, 2, bd, dnnl_ab, bias, out) != 0) goto fail;
+    dnnl_dims_t wd = {in, out};
+    dnnl_memory_desc_t want;
+    int known = preferred_linear_weights(l, &want) == 0;
+    if (init_weights(&l->w, 2, wd, dnnl_ba, weights, storage, known ? &want : NULL) != 0) goto fail;
     return l;
 fail:
     sd_linear_destroy(l);

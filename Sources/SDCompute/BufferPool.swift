@@ -21,8 +21,7 @@ public final class BufferPool: @unchecked Sendable {
         }) {
             return p
         }
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, max(capacity, 16) * MemoryLayout<Float>.stride) == 0, let raw else {
+        guard let raw = sd_alloc(max(capacity, 16) * MemoryLayout<Float>.stride) else {
             // Out of memory is not recoverable by the caller in any useful way.
             preconditionFailure("out of memory allocating \(capacity * 4) bytes")
         }

@@ -108,6 +108,9 @@ void sd_parallel_for(int64_t n, int64_t work, sd_range_fn fn, void *ctx);
 /// Threads in that pool (OMP_NUM_THREADS, else the cores).
 int sd_thread_count(void);
 
+/// A buffer of at least `bytes`, 64-byte aligned; release with free().
+void *sd_alloc(size_t bytes);
+
 /// Asks glibc to return freed heap pages to the system (resident memory drops only then).
 void sd_release_free_memory(void);
 
