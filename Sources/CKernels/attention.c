@@ -17,6 +17,7 @@
 //
 // Without AVX-512: blocks of query rows, oneDNN sgemm for QK^T and PV, exp-normalise in between.
 #include "CKernels.h"
+#include "sd_math.h"
 #include <math.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdlib.h>
@@ -27,27 +28,6 @@
 
 // MARK: portable path (query-row blocks, oneDNN sgemm)
 
-static inline float attn_bits_to_float(int32_t i) {
-    float f;
-    memcpy(&f, &i, sizeof f);
-    return f;
-}
-
-/// exp(x) (Cephes polynomial after range reduction by ln 2); clamps to avoid inf/denormals.
-static inline float attn_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float n = __builtin_rintf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
-    return y * attn_bits_to_float(((int32_t)n + 127) << 23);
-}
 
 /// row[i] = exp(row[i] - max(row)); returns the sum.
 static float exp_row(float *row, int64_t n) {
@@ -57,7 +37,7 @@ static float exp_row(float *row, int64_t n) {
     float s = 0;
 #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < n; i++) {
-        float e = attn_exp(row[i] - m);
+        float e = sd_exp(row[i] - m);
         row[i] = e;
         s += e;
     }

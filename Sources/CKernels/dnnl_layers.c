@@ -369,20 +369,24 @@ struct sd_conv {
     prim_cache cache;
 };
 
-/// The weights layout of the direct convolution for a typical SD geometry (batch 2, 32x32 out).
-static int preferred_conv_weights(const sd_conv *c, dnnl_memory_desc_t *out) {
-    int64_t oh = 32, ow = 32, h = (oh - 1) * c->stride + c->kh - c->pt - c->pb, w = (ow - 1) * c->stride + c->kw - c->pl - c->pr;
-    if (h <= 0 || w <= 0) return -1;
+/// The direct convolution on NHWC activations for one geometry, weights in the layout oneDNN likes.
+static int direct_conv_desc(const sd_conv *c, int64_t n, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                            dnnl_convolution_desc_t *cd) {
     dnnl_memory_desc_t smd, wmd, dmd;
-    dnnl_dims_t sd = {2, c->ic, h, w}, wd = {c->oc, c->ic, c->kh, c->kw}, dd = {2, c->oc, oh, ow};
+    dnnl_dims_t sd = {n, c->ic, h, w}, wd = {c->oc, c->ic, c->kh, c->kw}, dd = {n, c->oc, oh, ow};
     dnnl_memory_desc_init_by_tag(&smd, 4, sd, dnnl_f32, dnnl_nhwc);
     dnnl_memory_desc_init_by_tag(&wmd, 4, wd, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&dmd, 4, dd, dnnl_f32, dnnl_nhwc);
     dnnl_dims_t strides = {c->stride, c->stride}, pl = {c->pt, c->pl}, pr = {c->pb, c->pr};
+    return dnnl_convolution_forward_desc_init(cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
+                                              c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) == dnnl_success ? 0 : -1;
+}
+
+/// The weights layout of the direct convolution for a typical SD geometry (batch 2, 32x32 out).
+static int preferred_conv_weights(const sd_conv *c, dnnl_memory_desc_t *out) {
+    int64_t oh = 32, ow = 32, h = (oh - 1) * c->stride + c->kh - c->pt - c->pb, w = (ow - 1) * c->stride + c->kw - c->pl - c->pr;
     dnnl_convolution_desc_t cd;
-    if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
-                                           c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) != dnnl_success)
-        return -1;
+    if (h <= 0 || w <= 0 || direct_conv_desc(c, 2, h, w, oh, ow, &cd) != 0) return -1;
     return preferred_weights(&cd, out);
 }
 
@@ -584,16 +588,8 @@ int sd_conv_forward(sd_conv *c, int64_t n, int64_t h, int64_t w, const float *sr
     cache_entry *e = cache_find(&c->cache, key, accumulate);
     if (!e && wants_winograd(c, h, w)) e = winograd_entry(c, key, accumulate, n, h, w, oh, ow);
     if (!e) {
-        dnnl_memory_desc_t smd, wmd, dmd;
-        dnnl_dims_t sd = {n, c->ic, h, w}, wd = {c->oc, c->ic, c->kh, c->kw}, dd = {n, c->oc, oh, ow};
-        dnnl_memory_desc_init_by_tag(&smd, 4, sd, dnnl_f32, dnnl_nhwc);
-        dnnl_memory_desc_init_by_tag(&wmd, 4, wd, dnnl_f32, dnnl_format_tag_any);
-        dnnl_memory_desc_init_by_tag(&dmd, 4, dd, dnnl_f32, dnnl_nhwc);
-        dnnl_dims_t strides = {c->stride, c->stride}, pl = {c->pt, c->pl}, pr = {c->pb, c->pr};
         dnnl_convolution_desc_t cd;
-        if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &smd, &wmd,
-                                               c->bias ? &c->bias_md : NULL, &dmd, strides, pl, pr) != dnnl_success)
-            return -1;
+        if (direct_conv_desc(c, n, h, w, oh, ow, &cd) != 0) return -1;
         e = cache_insert(&c->cache, key, accumulate, &cd);
         if (!e) return -1;
     }
