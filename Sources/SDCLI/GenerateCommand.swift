@@ -64,7 +64,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Depth models without --depth-map: MiDaS DPT-Hybrid weights (transformers folder or dpt_hybrid-midas-501f0c75.pt); default: the model's depth_estimator folder.")
     var depthModel: String?
 
-    @Flag(help: "Decode (and encode) with the tiled VAE; automatic above 1024x1024.")
+    @Flag(help: "Decode (and encode) with the tiled VAE; automatic from 1024x1024.")
     var vaeTiling = false
 
     @Option(help: "Images to make, with seeds seed, seed+1, ... (A1111's batch count).")

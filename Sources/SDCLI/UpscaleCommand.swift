@@ -45,7 +45,7 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Overlap between U-Net tiles, input pixels.")
     var tileOverlap: Int = 32
 
-    @Flag(help: "Decode with the tiled VAE; automatic above 1024x1024 output.")
+    @Flag(help: "Decode with the tiled VAE; automatic from 1024x1024 output.")
     var vaeTiling = false
 
     @Option(name: [.short, .long], help: "Output PNG (default: <input>-x4.png; never overwrites).")

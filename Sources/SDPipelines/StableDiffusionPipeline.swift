@@ -21,7 +21,7 @@ public final class StableDiffusionPipeline {
     var loadedVAE: AutoencoderKL?
     /// Pixels per latent: 8, or 4 for the x4 upscaler's VAE.
     public let vaeScaleFactor: Int
-    /// diffusers' tiled VAE for encoding and decoding: true, false, or nil for automatic (above
+    /// diffusers' tiled VAE for encoding and decoding: true, false, or nil for automatic (from
     /// `autoTileArea`); the same picture as diffusers' `enable_tiling()` gives.
     public var vaeTiling: Bool?
     /// Tile side in pixels (diffusers: the VAE config's `sample_size`, 512 for SD).
@@ -116,10 +116,10 @@ public final class StableDiffusionPipeline {
     }
 
     /// Whether the VAE runs in tiles for an image of this size: `vaeTiling`, or when that is nil,
-    /// above `autoTileArea` pixels.
-    func tilesVAE(width: Int, height: Int) -> Bool { vaeTiling ?? (width * height > Self.autoTileArea) }
+    /// from `autoTileArea` pixels on.
+    func tilesVAE(width: Int, height: Int) -> Bool { vaeTiling ?? (width * height >= Self.autoTileArea) }
 
-    /// Images larger than this many pixels (above 1024x1024) use the tiled VAE by default.
+    /// Images of this many pixels or more (1024x1024 and up) use the tiled VAE by default.
     public static let autoTileArea = 1024 * 1024
 
     private func validate(_ request: GenerationRequest) throws {
