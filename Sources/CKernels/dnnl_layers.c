@@ -70,16 +70,23 @@ typedef struct {
     int storage;
 } packed_weights;
 
-static float *scratch;
-static size_t scratch_count;
+/// A buffer kept between calls and only ever grown: the shared scratch spaces below.
+typedef struct {
+    void *data;
+    size_t size;
+} grow_buffer;
 
-static float *scratch_floats(size_t count) {
-    if (count <= scratch_count) return scratch;
-    free(scratch);
-    scratch = sd_alloc(count * sizeof(float));
-    scratch_count = scratch ? count : 0;
-    return scratch;
+static void *grown(grow_buffer *b, size_t bytes) {
+    if (bytes > b->size) {
+        free(b->data);
+        b->data = sd_alloc(bytes);
+        b->size = b->data ? bytes : 0;
+    }
+    return b->data;
 }
+
+/// Reduced-precision weights widened for the call under way.
+static grow_buffer widened_weights;
 
 static void narrow(const float *src, uint16_t *dst, size_t n, int storage) {
     if (storage == SD_WEIGHTS_BF16) sd_f32_to_bf16(src, dst, (int64_t)n);
@@ -102,18 +109,14 @@ static dnnl_memory_t widened_copy(packed_weights *w) {
     return m;
 }
 
-static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
-    if (dnnl_memory_desc_equal(&w->md, want)) return 0;
-    dnnl_memory_t src = widened_copy(w);
-    if (!src) return -1;
-    dnnl_memory_t m = reorder_new(src, &w->md, want);
-    if (src != w->mem) owned_destroy(src);
-    if (!m) return -1;
+/// Makes `m` (float32 weights in layout `md`, owned from here on) the stored copy, replacing the
+/// previous one; reduced storage keeps it narrowed and releases `m`.
+static int adopt(packed_weights *w, dnnl_memory_t m, const dnnl_memory_desc_t *md) {
+    size_t count = dnnl_memory_desc_get_size(md) / sizeof(float);
     if (w->storage == SD_WEIGHTS_F32) {
         owned_destroy(w->mem);
         w->mem = m;
     } else {
-        size_t count = dnnl_memory_desc_get_size(want) / sizeof(float);
         uint16_t *half = sd_alloc(count * sizeof(uint16_t));
         void *h = NULL;
         dnnl_memory_get_data_handle(m, &h);
@@ -122,10 +125,19 @@ static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
         if (!half) return -1;
         free(w->half);
         w->half = half;
-        w->count = count;
     }
-    w->md = *want;
+    w->md = *md;
+    w->count = count;
     return 0;
+}
+
+static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
+    if (dnnl_memory_desc_equal(&w->md, want)) return 0;
+    dnnl_memory_t src = widened_copy(w);
+    if (!src) return -1;
+    dnnl_memory_t m = reorder_new(src, &w->md, want);
+    if (src != w->mem) owned_destroy(src);
+    return m ? adopt(w, m, want) : -1;
 }
 
 /// Stores the caller's plain weights, straight in `want` (the layout a typical call's primitive
@@ -134,40 +146,19 @@ static int weights_for(packed_weights *w, const dnnl_memory_desc_t *want) {
 static int init_weights(packed_weights *w, int ndims, const dnnl_dims_t dims, dnnl_format_tag_t tag,
                         const float *data, int storage, const dnnl_memory_desc_t *want) {
     if (storage < SD_WEIGHTS_F32 || storage > SD_WEIGHTS_BF16) return -1;
-    if (dnnl_memory_desc_init_by_tag(&w->md, ndims, dims, dnnl_f32, tag) != dnnl_success) return -1;
-    w->storage = storage;
-    w->count = dnnl_memory_desc_get_size(&w->md) / sizeof(float);
+    dnnl_memory_desc_t plain;
     dnnl_memory_t user = NULL, packed = NULL;
-    if (want && !dnnl_memory_desc_equal(&w->md, want) &&
-        dnnl_memory_create(&user, &w->md, engine, (void *)data) == dnnl_success) {
-        packed = reorder_new(user, &w->md, want);
-        dnnl_memory_destroy(user);
+    if (dnnl_memory_desc_init_by_tag(&plain, ndims, dims, dnnl_f32, tag) != dnnl_success ||
+        dnnl_memory_create(&user, &plain, engine, (void *)data) != dnnl_success)
+        return -1;
+    w->storage = storage;
+    if (want) packed = reorder_new(user, &plain, want);
+    if (!packed) {
+        want = &plain;
+        packed = reorder_new(user, &plain, &plain);
     }
-    if (packed) {
-        w->md = *want;
-        w->count = dnnl_memory_desc_get_size(want) / sizeof(float);
-        if (storage == SD_WEIGHTS_F32) {
-            w->mem = packed;
-            return 0;
-        }
-        void *h = NULL;
-        dnnl_memory_get_data_handle(packed, &h);
-        w->half = sd_alloc(w->count * sizeof(uint16_t));
-        if (w->half) narrow(h, w->half, w->count, storage);
-        owned_destroy(packed);
-        return w->half ? 0 : -1;
-    }
-    if (storage != SD_WEIGHTS_F32) {
-        w->half = sd_alloc(w->count * sizeof(uint16_t));
-        if (!w->half) return -1;
-        narrow(data, w->half, w->count, storage);
-        return 0;
-    }
-    if (!(w->mem = owned_memory(&w->md))) return -1;
-    void *handle = NULL;
-    dnnl_memory_get_data_handle(w->mem, &handle);
-    memcpy(handle, data, dnnl_memory_desc_get_size(&w->md));
-    return 0;
+    dnnl_memory_destroy(user);
+    return packed ? adopt(w, packed, want) : -1;
 }
 
 static void free_weights(packed_weights *w) {
@@ -254,8 +245,7 @@ static int entry_build(cache_entry *e, dnnl_primitive_desc_t pd) {
     return 0;
 }
 
-static void *shared_scratchpad;
-static size_t shared_scratchpad_size;
+static grow_buffer shared_scratchpad;
 
 /// Points the entry's scratchpad at the shared buffer (grown as needed); 0 on success.
 static int bind_scratchpad(cache_entry *e) {
@@ -263,13 +253,9 @@ static int bind_scratchpad(cache_entry *e) {
     const dnnl_memory_desc_t *md = NULL;
     dnnl_memory_get_memory_desc(e->scratchpad, &md);
     size_t size = dnnl_memory_desc_get_size(md);
-    if (size > shared_scratchpad_size) {
-        free(shared_scratchpad);
-        shared_scratchpad = sd_alloc(size);
-        shared_scratchpad_size = shared_scratchpad ? size : 0;
-        if (!shared_scratchpad) return -1;
-    }
-    dnnl_memory_set_data_handle(e->scratchpad, shared_scratchpad);
+    void *buffer = grown(&shared_scratchpad, size);
+    if (!buffer) return -1;
+    dnnl_memory_set_data_handle(e->scratchpad, buffer);
     return 0;
 }
 
@@ -334,7 +320,7 @@ static cache_entry *cache_insert(prim_cache *c, const int64_t key[3], int accumu
 /// the shared scratch.
 static dnnl_memory_t weights_memory(cache_entry *e, packed_weights *w) {
     if (w->storage == SD_WEIGHTS_F32) return w->mem;
-    float *wide = scratch_floats(w->count);
+    float *wide = grown(&widened_weights, w->count * sizeof(float));
     if (!wide) return NULL;
     widen(w->half, wide, w->count, w->storage);
     dnnl_memory_set_data_handle(e->widened, wide);
@@ -438,18 +424,8 @@ static int wants_winograd(const sd_conv *c, int64_t h, int64_t w) {
            c->pr == 1 && c->ic % 16 == 0 && c->oc % 16 == 0 && h * w >= 64 * 64 && h * w <= 256 * 256;
 }
 
-static float *activation_scratch[2];
-static size_t activation_count[2];
-
-static void *activation_buffer(int which, size_t bytes) {
-    size_t count = (bytes + 3) / 4;
-    if (count > activation_count[which]) {
-        free(activation_scratch[which]);
-        activation_scratch[which] = sd_alloc(count * 4);
-        activation_count[which] = activation_scratch[which] ? count : 0;
-    }
-    return activation_scratch[which];
-}
+/// NHWC activations reordered to nChw16c for Winograd, and its output before the reorder back.
+static grow_buffer blocked_activations[2];
 
 static dnnl_primitive_t reorder_primitive(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, int accumulate) {
     dnnl_primitive_attr_t attr = make_attr(accumulate);
@@ -535,21 +511,8 @@ static int winograd_weights(sd_conv *c, const dnnl_memory_desc_t *want) {
     }
     if (master != c->w.mem) owned_destroy(master);
     if (!out) return -1;
-    free_weights(t);
-    memset(t, 0, sizeof(*t));
-    t->md = *want;
     t->storage = c->w.storage;
-    t->count = dnnl_memory_desc_get_size(want) / sizeof(float);
-    if (t->storage == SD_WEIGHTS_F32) {
-        t->mem = out;
-        return 0;
-    }
-    t->half = sd_alloc(t->count * sizeof(uint16_t));
-    void *h = NULL;
-    dnnl_memory_get_data_handle(out, &h);
-    if (t->half) narrow(h, t->half, t->count, t->storage);
-    owned_destroy(out);
-    return t->half ? 0 : -1;
+    return adopt(t, out, want);
 }
 
 static int run_winograd(sd_conv *c, cache_entry *e, const float *src, float *dst) {
@@ -559,8 +522,8 @@ static int run_winograd(sd_conv *c, cache_entry *e, const float *src, float *dst
     const dnnl_memory_desc_t *smd, *dmd;
     dnnl_memory_get_memory_desc(e->blocked_src, &smd);
     dnnl_memory_get_memory_desc(e->blocked_dst, &dmd);
-    void *bsrc = activation_buffer(0, dnnl_memory_desc_get_size(smd));
-    void *bdst = activation_buffer(1, dnnl_memory_desc_get_size(dmd));
+    void *bsrc = grown(&blocked_activations[0], dnnl_memory_desc_get_size(smd));
+    void *bdst = grown(&blocked_activations[1], dnnl_memory_desc_get_size(dmd));
     if (!bsrc || !bdst) return -1;
     dnnl_memory_set_data_handle(e->src, (void *)src);
     dnnl_memory_set_data_handle(e->dst, dst);

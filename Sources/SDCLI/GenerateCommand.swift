@@ -161,7 +161,7 @@ struct GenerateCommand: ParsableCommand {
             let overlayMask = editing?.mask.map { $0.blurred(sigma: maskBlur) }
             let firstSeed = seed >= 0 ? UInt64(seed) : UInt64.random(in: 0...UInt64(UInt32.max))
             let modelName = checkpoint.url.deletingPathExtension().lastPathComponent
-            let extra = editing?.mask != nil ? [("Mask blur", Self.format(maskBlur))] : []
+            let extra = editing?.mask != nil ? [("Mask blur", GenerationParameters.format(Float(maskBlur)))] : []
             let modelHash = modelOptions.modelHash()
             for index in 0..<batchCount {
                 request.seed = firstSeed &+ UInt64(index)
@@ -195,7 +195,4 @@ struct GenerateCommand: ParsableCommand {
         if variant == .inpaint || outpainting { return 1 }
         return variant == .depth ? 0.8 : 0.75
     }
-
-    /// A1111 prints 4.0 as "4".
-    static func format(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 }

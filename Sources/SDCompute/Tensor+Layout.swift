@@ -9,10 +9,10 @@ extension Tensor {
         return out
     }
 
-    /// Nearest-neighbour upsampling of an NHWC tensor to `height` x `width`, as PyTorch's
-    /// `interpolate(size=...)`: source index `floor(dst * (in / out))` with the ratio in float32.
-    /// Exact doubling takes the fast kernel.
-    public func upsampledNearest(height outH: Int, width outW: Int) throws -> Tensor {
+    /// Nearest-neighbour resizing (up or down) of an NHWC tensor to `height` x `width`, as
+    /// PyTorch's `interpolate(size=...)`: source index `floor(dst * (in / out))` with the ratio in
+    /// float32. Exact doubling takes the fast kernel.
+    public func resizedNearest(height outH: Int, width outW: Int) throws -> Tensor {
         guard rank == 4, outH > 0, outW > 0 else {
             throw ComputeError.shapeMismatch("upsample \(shape) to \(outH)x\(outW)")
         }

@@ -26,8 +26,8 @@ public enum GenerationParameters {
         return lines.joined(separator: "\n")
     }
 
-    /// A1111 prints 7.0 as "7" and 7.5 as "7.5".
-    private static func format(_ value: Float) -> String {
+    /// A number as A1111 prints it: 7.0 as "7", 7.5 as "7.5".
+    public static func format(_ value: Float) -> String {
         value == value.rounded() && abs(value) < 1e6 ? String(Int(value)) : String(value)
     }
 }

@@ -44,7 +44,7 @@ extension StableDiffusionPipeline {
             for c in 0..<3 { masked.data[3 * p + c] = 0 }
         }
         let maskedLatents = try encodeSample(masked, generator: &generator)
-        let latentMask = binary.nearest(width: latentSize.width, height: latentSize.height)
+        let latentMask = try binary.nearest(width: latentSize.width, height: latentSize.height)
         var result = DenoisingStart(index: index, latents: latents)
         if inpaintingModel {
             result.conditioning = latentMask + maskedLatents

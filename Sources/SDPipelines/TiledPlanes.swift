@@ -20,16 +20,12 @@ struct TiledPlanes {
         let (oh, ow) = (h * scale, w * scale)
         var sum = [Float](repeating: 0, count: outChannels * oh * ow)
         var weights = [Float](repeating: 0, count: oh * ow)
+        let whole = Planes(channels: channels, height: h, width: w, values: input)
         for y0 in rows.starts {
             for x0 in columns.starts {
                 let (th, tw) = (rows.tile, columns.tile)
-                var tile = [Float](repeating: 0, count: channels * th * tw)
-                for c in 0..<channels {
-                    for y in 0..<th {
-                        for x in 0..<tw { tile[(c * th + y) * tw + x] = input[(c * h + y0 + y) * w + x0 + x] }
-                    }
-                }
-                let out = try body(tile, th, tw)
+                let tile = whole.cropped(y: y0, x: x0, height: th, width: tw)
+                let out = try body(tile.values, th, tw)
                 let (sh, sw) = (th * scale, tw * scale)
                 for y in 0..<sh {
                     let wy = rows.weight(y / scale, start: y0)

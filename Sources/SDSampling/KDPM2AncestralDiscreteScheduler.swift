@@ -71,8 +71,7 @@ public struct KDPM2AncestralDiscreteScheduler: Scheduler {
             guard i >= 1 else { throw SchedulerError.indexOutOfRange(index: i, count: timesteps.count) }
             sigma = sigmasInterpol[i - 1]
         }
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.map { $0 / scale }
+        return SigmaSchedule.scaledInput(sample, sigma: sigma)
     }
 
     public mutating func step(modelOutput: [Float], timestepIndex i: Int, sample: [Float],

@@ -52,9 +52,7 @@ public struct KDPM2DiscreteScheduler: Scheduler {
 
     public func scaleModelInput(_ sample: [Float], timestepIndex i: Int) throws -> [Float] {
         try checkIndex(i)
-        let sigma = firstHalfSample == nil ? sigmas[i] : sigmasInterpol[i]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.map { $0 / scale }
+        return SigmaSchedule.scaledInput(sample, sigma: firstHalfSample == nil ? sigmas[i] : sigmasInterpol[i])
     }
 
     public mutating func step(modelOutput: [Float], timestepIndex i: Int, sample: [Float],

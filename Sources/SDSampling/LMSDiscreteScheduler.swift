@@ -41,9 +41,7 @@ public struct LMSDiscreteScheduler: Scheduler {
 
     public func scaleModelInput(_ sample: [Float], timestepIndex: Int) throws -> [Float] {
         try checkIndex(timestepIndex)
-        let sigma = sigmas[timestepIndex]
-        let scale = (sigma * sigma + 1).squareRoot()
-        return sample.map { $0 / scale }
+        return SigmaSchedule.scaledInput(sample, sigma: sigmas[timestepIndex])
     }
 
     public mutating func step(modelOutput: [Float], timestepIndex: Int, sample: [Float],

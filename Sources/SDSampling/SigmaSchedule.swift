@@ -4,6 +4,12 @@ import Foundation
 enum SigmaSchedule {
     /// `_sigma_to_t`: the fractional training timestep whose log-sigma matches `sigma`, by
     /// linear interpolation in the float32 `logSigmas` table.
+    /// `scale_model_input` of the sigma-based samplers: x / sqrt(sigma^2 + 1), in float32.
+    static func scaledInput(_ sample: [Float], sigma: Float) -> [Float] {
+        let scale = (sigma * sigma + 1).squareRoot()
+        return sample.map { $0 / scale }
+    }
+
     static func timestep(forSigma sigma: Double, logSigmas: [Float]) -> Double {
         let logSigma = Foundation.log(max(sigma, 1e-10))
         var low = 0

@@ -10,6 +10,6 @@ final class Upsample2D {
     }
 
     func callAsFunction(_ x: Tensor, height: Int? = nil, width: Int? = nil) throws -> Tensor {
-        try conv(x.upsampledNearest(height: height ?? 2 * x.shape[1], width: width ?? 2 * x.shape[2]))
+        try conv(x.resizedNearest(height: height ?? 2 * x.shape[1], width: width ?? 2 * x.shape[2]))
     }
 }

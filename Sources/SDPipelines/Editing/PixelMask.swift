@@ -1,4 +1,5 @@
 import Foundation
+import SDCompute
 
 /// An inpainting mask at image resolution, one value in [0, 1] per pixel, white (1) = repaint:
 /// what diffusers' mask processor reads (PIL mode "L" divided by 255) before it binarizes.
@@ -79,17 +80,8 @@ public struct PixelMask: Equatable, Sendable {
     }
 
     /// Nearest-neighbour downsampling to the latent grid, as `F.interpolate(mask, size=...)`.
-    public func nearest(width outW: Int, height outH: Int) -> [Float] {
-        let scaleH = Float(height) / Float(outH), scaleW = Float(width) / Float(outW)
-        var out = [Float](repeating: 0, count: outW * outH)
-        for y in 0..<outH {
-            let sy = min(Int((Float(y) * scaleH).rounded(.down)), height - 1)
-            for x in 0..<outW {
-                let sx = min(Int((Float(x) * scaleW).rounded(.down)), width - 1)
-                out[y * outW + x] = values[sy * width + sx]
-            }
-        }
-        return out
+    public func nearest(width outW: Int, height outH: Int) throws -> [Float] {
+        try Tensor(shape: [1, height, width, 1], values: values).resizedNearest(height: outH, width: outW).array
     }
 
     private init(unchecked mask: PixelMask, values: [Float]) {
